@@ -1,0 +1,3 @@
+"""lossgui: PyTorch's classification losses, shown live and exactly."""
+
+__version__ = "0.1.0"

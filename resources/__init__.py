@@ -1,0 +1,1 @@
+"""Icons, style sheet and preset files shipped with lossgui (installed as lossgui.resources)."""
