@@ -1,0 +1,392 @@
+"""One evaluation of a loss on the app's numbers: everything the panels show.
+
+The grid shows a batch as P rows by C columns: an input of shape (N, C) is
+shown as is, an (N, C, d1, ..., dk) input as P = N * d1 * ... * dk positions
+(class dimension moved last). :func:`evaluate` runs the loss, its gradient and
+the per-row decomposition once; panels read the result instead of recomputing.
+
+Large inputs (at least :data:`LARGE_INPUT` elements, e.g. a segmentation batch
+(8, 21, 400, 400)) take a lean path so that evaluating stays within a second or
+two and about twice the input's memory: ``grad`` and ``probs`` keep the input's
+float dtype (float32 stays float32) instead of float64, the probabilities are
+written block by block straight into the (P, C) grid layout on all cores, and
+cross entropy skips its full-size intermediate arrays (``parts`` is None). The
+loss value is still the one the loss function returns, bit for bit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from lossgui.core.activations import sigmoid, softmax
+from lossgui.core.categorical import (
+    FAST_PATH_MIN_SIZE,
+    CrossEntropyParts,
+    cross_entropy_parts,
+    nll_loss_parts,
+)
+from lossgui.core.categorical_args import parse_args
+from lossgui.core.grid_map import grid_map
+from lossgui.core.registry import LossSpec, get_spec
+
+__all__ = [
+    "LARGE_INPUT",
+    "Evaluation",
+    "evaluate",
+    "from_grid",
+    "loss_kwargs",
+    "prepare_inputs",
+    "to_grid",
+]
+
+#: Inputs with at least this many elements take the lean path (see the module docstring).
+LARGE_INPUT = FAST_PATH_MIN_SIZE
+
+
+def to_grid(array: np.ndarray) -> np.ndarray:
+    """View an (N, C, d1, ..., dk) array as (P, C) rows; (N, C) stays as is."""
+    if array.ndim <= 2:
+        return array.reshape(-1, array.shape[-1]) if array.ndim == 2 else array.reshape(1, -1)
+    return np.moveaxis(array, 1, -1).reshape(-1, array.shape[1])
+
+
+def from_grid(rows: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Inverse of :func:`to_grid`: (P, C) rows back to ``shape``."""
+    if len(shape) <= 2:
+        return rows.reshape(shape)
+    moved = (shape[0], *shape[2:], shape[1])
+    return np.moveaxis(rows.reshape(moved), -1, 1)
+
+
+@dataclass(frozen=True, eq=False)
+class Evaluation:
+    """A loss evaluated on one Document's numbers.
+
+    Attributes
+    ----------
+    value : float
+        The reduced loss as a Python float (for 'none': the sum of the elements).
+    returned : ndarray
+        What the loss function returned (0-d, or per element for 'none').
+    reduction : str
+    numerator, denominator : float
+        The reduction's parts: value == numerator / denominator under 'mean'.
+    explanation : str
+        The reduction with its numbers, e.g. "mean = Σ w·l / Σ w = 10.598 / 10 = 1.0598".
+    row_loss : ndarray, shape (P,), float64
+        Each grid row's contribution to the numerator (0 for ignored rows).
+    row_share : ndarray, shape (P,), float64
+        ``row_loss / numerator``; NaN where the numerator is 0.
+    grad : ndarray, shape (P, C), float64 (the input's dtype for large inputs)
+        d(value) / d(grid cell), through the input transform.
+    probs : ndarray, shape (P, C), float64 (the input's dtype for large inputs)
+        The model's probabilities per row (softmax or sigmoid); NaN for cosine.
+    target_prob : ndarray, shape (P,), float64
+        Probability given to the target class (index targets), NaN otherwise or ignored.
+    ignored : ndarray, shape (P,), bool
+        Rows whose target equals ignore_index.
+    parts : CrossEntropyParts or None
+        The CE / NLL decomposition, for the pipeline view; None for other
+        losses and for large inputs (its full-size arrays would double memory).
+    """
+
+    value: float
+    returned: np.ndarray
+    reduction: str
+    numerator: float
+    denominator: float
+    explanation: str
+    row_loss: np.ndarray
+    row_share: np.ndarray
+    grad: np.ndarray
+    probs: np.ndarray
+    target_prob: np.ndarray
+    ignored: np.ndarray
+    parts: CrossEntropyParts | None
+
+
+def loss_kwargs(spec: LossSpec, options: Mapping[str, Any], dtype: np.dtype) -> dict[str, Any]:
+    """The keyword arguments of ``spec.fn`` from the Document's options.
+
+    Per-class vectors become arrays of ``dtype``; options the loss does not
+    take are dropped, missing ones take the loss's defaults.
+    """
+    kwargs: dict[str, Any] = {}
+    for opt in spec.options:
+        value = options.get(opt.name, opt.default)
+        if opt.kind == "class_vector" and value is not None:
+            value = np.asarray(value, dtype=dtype)
+        elif opt.kind == "int":
+            value = int(value)
+        elif opt.kind == "float":
+            value = float(value)
+        elif opt.kind == "bool":
+            value = bool(value)
+        kwargs[opt.name] = value
+    return kwargs
+
+
+def prepare_inputs(
+    spec: LossSpec,
+    logits: np.ndarray,
+    target: np.ndarray,
+    transform: str,
+    dtype: str | np.dtype,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Cast to ``dtype`` and apply the input transform, as a PyTorch user would.
+
+    Returns
+    -------
+    (input, target) : the arrays passed to the loss. Index and sign targets are
+    int64; other targets take ``dtype``.
+    """
+    dt = np.dtype(dtype)
+    x = np.asarray(logits, dtype=dt)
+    if transform == "log_softmax":
+        from lossgui.core.activations import log_softmax
+
+        x = log_softmax(x, dim=1 if x.ndim > 1 else 0)
+    elif transform == "sigmoid":
+        x = sigmoid(x)
+    elif transform != "none":
+        raise ValueError(f"unknown input transform {transform!r}")
+    kind_is_int = np.issubdtype(np.asarray(target).dtype, np.integer)
+    t = np.asarray(target, dtype=np.int64 if kind_is_int else dt)
+    return x, t
+
+
+def _transform_backward(grad: np.ndarray, x: np.ndarray, transform: str) -> np.ndarray:
+    """Chain rule through the input transform; ``x`` is the transformed input."""
+    if transform == "log_softmax":
+        axis = 1 if x.ndim > 1 else 0
+        return grad - np.exp(x) * np.sum(grad, axis=axis, keepdims=True)
+    if transform == "sigmoid":
+        return grad * x * (1 - x)
+    return grad
+
+
+def _explain(reduction: str, numerator: float, denominator: float, value: float, weighted: bool):
+    if reduction == "none":
+        return f"none: per-element losses kept; their sum = {numerator:.6g}"
+    if reduction == "sum":
+        return f"sum = Σ l = {value:.6g}"
+    what = "Σ w·l / Σ w" if weighted else "Σ l / N" if reduction == "batchmean" else "Σ l / count"
+    return f"{reduction} = {what} = {numerator:.6g} / {denominator:.6g} = {value:.6g}"
+
+
+def _row_losses(
+    none_values: np.ndarray, input_shape: tuple[int, ...], rows: int, large: bool
+) -> np.ndarray:
+    """Per grid row sum of the 'none' output, whatever shape the loss returns."""
+    if large and np.shape(none_values) == input_shape and len(input_shape) >= 2:
+        # Summing over the class axis in place avoids a float64 grid copy.
+        return np.sum(none_values, axis=1, dtype=np.float64).reshape(-1)
+    v = np.asarray(none_values, dtype=np.float64)
+    if v.shape == input_shape and len(input_shape) >= 1:
+        grid = to_grid(v) if v.ndim >= 2 else v.reshape(1, -1)
+        return grid.sum(axis=1)
+    return v.reshape(rows, -1).sum(axis=1)
+
+
+def evaluate(
+    loss: str,
+    logits: np.ndarray,
+    target: np.ndarray,
+    options: Mapping[str, Any],
+    *,
+    transform: str = "none",
+    dtype: str = "float32",
+    input2: np.ndarray | None = None,
+) -> Evaluation:
+    """Evaluate ``loss`` on the app's numbers.
+
+    Parameters
+    ----------
+    loss : str
+        A registry name (``cross_entropy`` ...).
+    logits : ndarray, shape (N, C) or (N, C, d1, ..., dk)
+        The grid's numbers before the transform.
+    target : ndarray
+        Index targets (N,) / (N, d1..dk) int; probability or binary targets of
+        the logits' shape; sign targets (N,) for cosine.
+    options : mapping
+        Loss keywords (missing ones take PyTorch's defaults).
+    transform : {'none', 'log_softmax', 'sigmoid'}
+    dtype : {'float32', 'float64'}
+        The dtype PyTorch would compute in.
+    input2 : ndarray, shape (N, D), optional
+        The second input of cosine_embedding_loss.
+
+    Raises
+    ------
+    ValueError, IndexError
+        What PyTorch would reject, with the reason in words.
+    """
+    spec = get_spec(loss)
+    dt = np.dtype(dtype)
+    x, t = prepare_inputs(spec, logits, target, transform, dt)
+    kwargs = loss_kwargs(spec, options, dt)
+    reduction = kwargs["reduction"]
+    args: tuple[Any, ...] = (x, t)
+    if spec.name == "cosine_embedding_loss":
+        if input2 is None:
+            raise ValueError("cosine_embedding_loss needs a second input of the first's shape")
+        args = (x, np.asarray(input2, dtype=dt), t)
+    large = x.size >= LARGE_INPUT
+    # float64 for the small batches people type (exact display); the input's
+    # dtype for large ones, where a float64 copy would double the memory.
+    work = x.dtype if large else np.dtype(np.float64)
+    categorical = spec.name in ("cross_entropy", "nll_loss") and t.dtype.kind == "i"
+
+    parts: CrossEntropyParts | None = None
+    if categorical and not large:
+        # One call gives the value, the per-row losses and the decomposition.
+        make_parts = cross_entropy_parts if spec.name == "cross_entropy" else nll_loss_parts
+        parts = make_parts(*args, **kwargs)
+        returned = np.asarray(parts.value)
+        none_values = parts.losses
+    else:
+        returned = np.asarray(spec.fn(*args, **kwargs))
+        none_values = (
+            returned if reduction == "none" else spec.fn(*args, **{**kwargs, "reduction": "none"})
+        )
+    grid_rows = int(np.prod(x.shape)) // x.shape[1] if x.ndim >= 2 else 1
+    grad = _grid_grad(spec, args, kwargs, x, transform, work)
+    row_loss = _row_losses(none_values, x.shape, grid_rows, large)
+
+    weighted = categorical and kwargs.get("weight") is not None
+    if parts is not None:
+        numerator, denominator = parts.numerator, parts.denominator
+    else:
+        numerator = float(np.sum(none_values, dtype=np.float64))
+        if reduction == "mean":
+            denominator = _mean_denominator(spec, x, t, kwargs, none_values, categorical)
+        elif reduction == "batchmean":
+            denominator = float(x.shape[0]) if x.ndim else 1.0
+        else:
+            denominator = 1.0
+    value = float(np.sum(returned, dtype=np.float64)) if reduction == "none" else float(returned)
+    if reduction == "none":
+        # The reductions' numerator is undefined under 'none'; show the sum.
+        numerator = float(np.sum(none_values, dtype=np.float64))
+        denominator = float("nan")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        row_share = row_loss / numerator if numerator != 0 else np.full_like(row_loss, np.nan)
+
+    probs, target_prob, ignored = _probabilities(spec, x, t, transform, kwargs, grid_rows, large)
+    return Evaluation(
+        value=value,
+        returned=returned,
+        reduction=reduction,
+        numerator=numerator,
+        denominator=denominator,
+        explanation=_explain(reduction, numerator, denominator, value, weighted),
+        row_loss=row_loss,
+        row_share=row_share,
+        grad=grad,
+        probs=probs,
+        target_prob=target_prob,
+        ignored=ignored,
+        parts=parts,
+    )
+
+
+def _mean_denominator(
+    spec: LossSpec,
+    x: np.ndarray,
+    t: np.ndarray,
+    kwargs: Mapping[str, Any],
+    none_values: np.ndarray,
+    categorical: bool,
+) -> float:
+    """What 'mean' divided by: the targets' weight sum for CE / NLL, else the count."""
+    if not categorical:
+        return float(np.asarray(none_values).size)
+    checked = parse_args(
+        x,
+        t,
+        kwargs.get("weight"),
+        kwargs.get("ignore_index", -100),
+        "mean",
+        kwargs.get("label_smoothing", 0.0),
+        loss=spec.name,
+    )
+    return checked.denominator
+
+
+def _grid_grad(
+    spec: LossSpec,
+    args: tuple[Any, ...],
+    kwargs: Mapping[str, Any],
+    x: np.ndarray,
+    transform: str,
+    work: np.dtype,
+) -> np.ndarray:
+    """d(value) / d(grid cell) as (P, C) rows of dtype ``work``."""
+    grad = spec.grad(*args, **kwargs)
+    if isinstance(grad, tuple):
+        grad = grad[0]
+    grad = _transform_backward(np.asarray(grad, dtype=work), x.astype(work, copy=False), transform)
+    if grad.ndim < 2:
+        return grad.reshape(1, -1)
+    # The loss's own (N, C, ...) gradient is dropped once copied into the grid.
+    return grid_map(grad, None, work) if grad.ndim > 2 else grad
+
+
+def _probabilities(
+    spec: LossSpec,
+    x: np.ndarray,
+    t: np.ndarray,
+    transform: str,
+    kwargs: Mapping[str, Any],
+    rows: int,
+    large: bool,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The model's probabilities per row, the target's probability, the ignored mask."""
+    if large and x.ndim >= 2:
+        probs = grid_map(x, _probability_kind(spec, transform), x.dtype)
+    else:
+        xg = x.astype(np.float64)
+        xg = to_grid(xg) if x.ndim >= 2 else xg.reshape(1, -1)
+        probs = _row_probabilities(spec, xg, transform)
+    ignored = np.zeros(rows, dtype=bool)
+    target_prob = np.full(rows, np.nan)
+    if t.dtype.kind == "i" and spec.target_kinds[0] == "index":
+        flat = t.reshape(-1)
+        ignored = flat == kwargs.get("ignore_index", -100)
+        valid = ~ignored & (flat >= 0) & (flat < probs.shape[1])
+        idx = np.nonzero(valid)[0]
+        target_prob[idx] = probs[idx, flat[idx]]
+    return probs, target_prob, ignored
+
+
+def _probability_kind(spec: LossSpec, transform: str) -> str:
+    """How the loss turns its input into probabilities: a :func:`grid_map` operation."""
+    if spec.name == "cosine_embedding_loss":
+        return "nan"
+    if spec.name in ("nll_loss", "kl_div"):
+        # The loss already sees log-probabilities: show what it sees.
+        return "exp"
+    if spec.name == "binary_cross_entropy":
+        return "copy"
+    if spec.target_kinds[0] == "binary":
+        return "sigmoid"
+    return "softmax"
+
+
+def _row_probabilities(spec: LossSpec, xg: np.ndarray, transform: str) -> np.ndarray:
+    """:func:`_probability_kind` applied to (P, C) float64 rows at once (small inputs)."""
+    kind = _probability_kind(spec, transform)
+    if kind == "nan":
+        return np.full_like(xg, np.nan)
+    if kind == "exp":
+        return np.exp(xg)
+    if kind == "copy":
+        return xg
+    if kind == "sigmoid":
+        return sigmoid(xg)
+    return softmax(xg, dim=1)
