@@ -65,6 +65,8 @@ def softmax(x: ArrayLike, dim: int | None = None) -> np.ndarray:
     if arr.ndim == 0:
         return np.ones_like(arr)
     d = softmax_dim(arr.ndim, dim)
+    if arr.shape[d] == 0:
+        return arr.copy()  # zero classes: nothing to normalise (np.max would raise)
     shifted = arr - np.max(arr, axis=d, keepdims=True)
     e = np.exp(shifted)
     e /= np.sum(e, axis=d, keepdims=True)
@@ -80,6 +82,8 @@ def log_softmax(x: ArrayLike, dim: int | None = None) -> np.ndarray:
     if arr.ndim == 0:
         return np.zeros_like(arr)
     d = softmax_dim(arr.ndim, dim)
+    if arr.shape[d] == 0:
+        return arr.copy()
     shifted = arr - np.max(arr, axis=d, keepdims=True)
     return shifted - np.log(np.sum(np.exp(shifted), axis=d, keepdims=True))
 
