@@ -1,0 +1,344 @@
+"""The batch grid: logits, targets and per-row results in one editable table.
+
+:class:`GridView` is a QTableView over :class:`~lossgui.qt.grid_model.GridModel`
+with spreadsheet habits: type to edit, Enter to commit, Ctrl+C copies the
+selection as tab-separated text, Ctrl+V pastes a block from a spreadsheet or a
+printed NumPy array / PyTorch tensor at the current cell as one undo step.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QAbstractItemModel, QEvent, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QGuiApplication, QKeyEvent, QKeySequence, QPainter, QPalette, QPen
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from lossgui.document import EditError
+from lossgui.qt.grid_model import FULL_TEXT_ROLE, GridModel
+from lossgui.qt.paste import format_block, parse_block
+from lossgui.qt.slot_guard import guarded
+from lossgui.qt.state import AppState
+
+__all__ = ["GridModel", "GridView", "NumberDelegate"]
+
+_INDEX = QModelIndex | QPersistentModelIndex
+_FIT_CELLS = 600  # grids up to this many cells get their columns widened to fit
+
+
+class NumberDelegate(QStyledItemDelegate):
+    """Edits every cell as text, so nothing is rounded or clamped on the way in.
+
+    Qt's default editor for a float is a QDoubleSpinBox with two decimals and a
+    range of ±99.99: it would silently change what the user typed. The model
+    parses the text and refuses it with a reason instead.
+    """
+
+    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem, index: _INDEX) -> QWidget:
+        editor = QLineEdit(parent)
+        editor.setFrame(False)
+        editor.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        editor.setToolTip("Type a number; Enter to commit, Esc to cancel")
+        return editor
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: _INDEX) -> None:
+        # A filled selection would hide the gradient colours (its blue reads as a gradient):
+        # draw the cell as it is and frame the selected ones instead, like a spreadsheet.
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        if not selected:
+            super().paint(painter, option, index)
+            return
+        plain = QStyleOptionViewItem(option)
+        plain.state &= ~QStyle.StateFlag.State_Selected
+        # The view already filled the cell with the highlight (PE_PanelItemViewRow): cover it.
+        painter.fillRect(option.rect, option.palette.brush(QPalette.ColorRole.Base))
+        super().paint(painter, plain, index)
+        painter.save()
+        pen = QPen(option.palette.color(QPalette.ColorRole.Highlight))
+        pen.setWidth(2)
+        painter.setPen(pen)
+        painter.drawRect(option.rect.adjusted(1, 1, -1, -1))
+        painter.restore()
+
+    def setEditorData(self, editor: QWidget, index: _INDEX) -> None:
+        if isinstance(editor, QLineEdit):
+            editor.setText(str(index.data(FULL_TEXT_ROLE) or ""))
+            editor.selectAll()
+
+    def setModelData(self, editor: QWidget, model: QAbstractItemModel, index: _INDEX) -> None:
+        if isinstance(editor, QLineEdit):
+            model.setData(index, editor.text(), Qt.ItemDataRole.EditRole)
+
+
+class _Table(QTableView):
+    """QTableView that keeps Copy / Paste / Delete for the grid, not the window."""
+
+    def __init__(self, owner: GridView) -> None:
+        super().__init__(owner)
+        self._owner = owner
+
+    def event(self, event: QEvent) -> bool:
+        # Claim Ctrl+C / Ctrl+V before a window-wide shortcut with the same keys does.
+        if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent):
+            if self._is_grid_key(event):
+                event.accept()
+                return True
+        return super().event(event)
+
+    @staticmethod
+    def _is_grid_key(event: QKeyEvent) -> bool:
+        return (
+            event.matches(QKeySequence.StandardKey.Copy)
+            or event.matches(QKeySequence.StandardKey.Paste)
+            or event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace)
+        )
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if self.state() == QAbstractItemView.State.EditingState:
+            super().keyPressEvent(event)
+        elif event.matches(QKeySequence.StandardKey.Copy):
+            self._owner.copy_selection()
+        elif event.matches(QKeySequence.StandardKey.Paste):
+            self._owner.paste()
+        elif event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
+            # A cell cannot be empty; say so instead of silently doing nothing.
+            self._owner.state.message.emit("Cells cannot be blank: type a number to replace it")
+        else:
+            super().keyPressEvent(event)
+
+
+class GridView(QWidget):
+    """The batch as an editable table, with a one-line summary above it.
+
+    Parameters
+    ----------
+    state : AppState
+    parent : QWidget, optional
+
+    Attributes
+    ----------
+    model : GridModel
+    view : QTableView
+    """
+
+    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.model = GridModel(state, self)
+        self.view = _Table(self)
+        self.view.setModel(self.model)
+        self.view.setItemDelegate(NumberDelegate(self.view))
+        self.view.setAlternatingRowColors(False)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.view.setEditTriggers(
+            QAbstractItemView.EditTrigger.DoubleClicked
+            | QAbstractItemView.EditTrigger.EditKeyPressed
+            | QAbstractItemView.EditTrigger.AnyKeyPressed
+        )
+        # Fixed section sizes: resize-to-contents would measure 32k cells on a 512 x 64 grid.
+        metrics = self.view.fontMetrics()
+        horizontal = self.view.horizontalHeader()
+        horizontal.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        horizontal.setDefaultSectionSize(metrics.horizontalAdvance("-0.123456") + 16)
+        horizontal.setMinimumSectionSize(metrics.horizontalAdvance("-0.000") + 14)
+        vertical = self.view.verticalHeader()
+        vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        vertical.setDefaultSectionSize(metrics.height() + 8)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._context_menu)
+        self.view.setToolTip(
+            "Type to edit a cell (Enter commits). Ctrl+C copies, Ctrl+V pastes a block or a "
+            "printed tensor. Grey italic columns are computed."
+        )
+
+        self._summary = QLabel(self)
+        self._summary.setTextFormat(Qt.TextFormat.PlainText)
+        self.gradient_box = QCheckBox("Colour logits by ∂loss/∂x", self)
+        self.gradient_box.setToolTip(
+            "Colour each logit cell by the gradient of the loss: red pushes the logit "
+            "down, blue pushes it up (gradient descent moves against the gradient)."
+        )
+        self.gradient_box.toggled.connect(self.set_gradient_colouring)
+
+        header = QHBoxLayout()
+        header.setContentsMargins(0, 0, 0, 0)
+        header.addWidget(self._summary, 1)
+        header.addWidget(self.gradient_box)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        layout.addLayout(header)
+        layout.addWidget(self.view, 1)
+
+        self.view.selectionModel().currentChanged.connect(self._on_current_changed)
+        self.model.modelReset.connect(self._show_selection)
+        state.selectionChanged.connect(self._show_selection)
+        state.changed.connect(self._update_summary)
+        state.changed.connect(self._fit_columns)
+        self.model.modelReset.connect(self._refit_columns)
+        self._refit_columns()
+        self._update_summary()
+        self._show_selection()
+
+    # ------------------------------------------------------------- selection
+    @guarded
+    def _on_current_changed(self, current: QModelIndex, previous: QModelIndex) -> None:
+        if not current.isValid():
+            return
+        column = self.model.column(current.column())
+        if column.kind in ("logit", "input2", "target_cell"):
+            self.state.select(current.row(), column.index)
+        else:
+            self.state.select(current.row(), self.state.selection[1])
+
+    @guarded
+    def _show_selection(self, *_: int) -> None:
+        row, col = self.state.selection
+        current = self.view.currentIndex()
+        if current.isValid() and current.row() == row:
+            column = self.model.column(current.column())
+            if column.kind != "logit" or column.index == col:
+                return
+        target = self.model.index(row, self.model.column_of("logit", col))
+        if target.isValid():
+            self.view.setCurrentIndex(target)
+            self.view.scrollTo(target)
+
+    @guarded
+    def _refit_columns(self) -> None:
+        """After a new layout: small grids fit their columns exactly, big ones take the default."""
+        header = self.view.horizontalHeader()
+        if self.model.rowCount() * self.model.columnCount() <= _FIT_CELLS:
+            self.view.resizeColumnsToContents()
+        else:
+            for col in range(self.model.columnCount()):
+                header.resizeSection(col, header.defaultSectionSize())
+
+    @guarded
+    def _fit_columns(self) -> None:
+        """Widen columns whose numbers would be cut, on small grids only.
+
+        Measuring needs every cell's text, so big grids keep the fixed width
+        (the tooltip shows any cut value in full). Columns only grow, so they
+        do not jump back and forth while the user types.
+        """
+        if self.model.rowCount() * self.model.columnCount() > _FIT_CELLS:
+            return
+        header = self.view.horizontalHeader()
+        for col in range(self.model.columnCount()):
+            wanted = max(self.view.sizeHintForColumn(col), header.sectionSizeHint(col))
+            if wanted > header.sectionSize(col):
+                header.resizeSection(col, wanted)
+
+    @guarded
+    def _update_summary(self) -> None:
+        doc = self.state.document
+        shape = " × ".join(str(n) for n in doc.logits.shape)
+        spatial = f" ({doc.rows} positions)" if doc.logits.ndim > 2 else ""
+        self._summary.setText(f"{doc.spec.label} · input {shape}{spatial} · {doc.dtype}")
+
+    # ------------------------------------------------------ gradient colour
+    @guarded
+    def set_gradient_colouring(self, on: bool) -> None:
+        """Turn the gradient colouring of the logit cells on or off."""
+        self.model.set_gradient_colouring(on)
+        if self.gradient_box.isChecked() != bool(on):
+            self.gradient_box.setChecked(bool(on))
+
+    # ------------------------------------------------------------ clipboard
+    def selection_text(self) -> str:
+        """The selected cells' bounding box as tab-separated text, full precision."""
+        indexes = self.view.selectionModel().selectedIndexes()
+        if not indexes:
+            current = self.view.currentIndex()
+            indexes = [current] if current.isValid() else []
+        if not indexes:
+            return ""
+        chosen = {(i.row(), i.column()) for i in indexes}
+        rows = range(min(r for r, _ in chosen), max(r for r, _ in chosen) + 1)
+        cols = range(min(c for _, c in chosen), max(c for _, c in chosen) + 1)
+        block: list[list[float | int | str | None]] = []
+        for r in rows:
+            line: list[float | int | str | None] = []
+            for c in cols:
+                text = self.model.data(self.model.index(r, c), FULL_TEXT_ROLE)
+                line.append(text if (r, c) in chosen and text else None)
+            block.append(line)
+        return format_block(block)
+
+    @guarded
+    def copy_selection(self) -> None:
+        """Copy the selection to the clipboard as tab-separated numbers."""
+        text = self.selection_text()
+        if text:
+            QGuiApplication.clipboard().setText(text)
+            self.state.message.emit("Copied the selection as tab-separated numbers")
+
+    @guarded
+    def paste(self, text: str | None = None) -> bool:
+        """Paste a block of numbers into the logits at the current cell.
+
+        Parameters
+        ----------
+        text : str, optional
+            Spreadsheet cells or a printed list / array / tensor; the clipboard's
+            text when omitted.
+
+        Returns
+        -------
+        bool
+            False when the text was refused (the reason goes to the status bar).
+        """
+        if text is None:
+            text = QGuiApplication.clipboard().text()
+        current = self.view.currentIndex()
+        row = current.row() if current.isValid() else 0
+        col = current.column() if current.isValid() else 0
+        column = self.model.column(col)
+        if column.kind != "logit":
+            self.state.message.emit("Paste refused: select a logit cell to paste into")
+            return False
+        try:
+            block = parse_block(text)
+        except EditError as err:
+            self.state.message.emit(f"Paste refused: {err}")
+            return False
+        left = column.index
+        doc = self.state.document
+        rows = min(block.shape[0], doc.rows - row)
+        cols = min(block.shape[1], doc.classes - left)
+        ok = self.state.edit(
+            lambda d: d.with_cells(row, left, block),
+            f"Paste {rows} × {cols} block at ({doc.row_label(row)}, {left})",
+        )
+        if ok:
+            clipped = (rows, cols) != block.shape
+            note = f" (clipped from {block.shape[0]} × {block.shape[1]})" if clipped else ""
+            self.state.message.emit(f"Pasted {rows} × {cols} numbers{note}")
+        return ok
+
+    @guarded
+    def _context_menu(self, pos: object) -> None:
+        menu = QMenu(self)
+        copy = menu.addAction("Copy", self.copy_selection)
+        copy.setShortcut(QKeySequence.StandardKey.Copy)
+        paste = menu.addAction("Paste at current cell", self.paste)
+        paste.setShortcut(QKeySequence.StandardKey.Paste)
+        menu.addSeparator()
+        colour = menu.addAction("Colour logits by gradient")
+        colour.setCheckable(True)
+        colour.setChecked(self.model.gradient_colouring())
+        colour.toggled.connect(self.set_gradient_colouring)
+        menu.exec(self.view.viewport().mapToGlobal(pos))

@@ -1,0 +1,107 @@
+"""The grid's columns for a Document: logits, the target in its form, computed results.
+
+Which columns the grid shows depends only on the batch shape and the target
+form, so the layout is computed from those and compared by ``key``: the table
+model resets only when the key changes and emits ``dataChanged`` otherwise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from lossgui.document import Document
+
+__all__ = ["COMPUTED_KINDS", "Column", "Layout", "layout_of"]
+
+COMPUTED_KINDS = ("target_prob", "loss", "share")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One grid column: what it shows and where the number lives.
+
+    kind is 'logit', 'input2' or 'target_cell' (``index`` = class c), 'target'
+    (one value per row), or a computed column 'target_prob' / 'loss' / 'share'.
+    """
+
+    kind: str
+    index: int
+    header: str
+    tooltip: str
+    computed: bool = False
+
+    def __post_init__(self) -> None:
+        # A plain attribute, not a property: data() reads it for every cell it paints.
+        object.__setattr__(self, "computed", self.kind in COMPUTED_KINDS)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The grid's shape: ``key`` changes exactly when rows or columns do."""
+
+    key: tuple[Any, ...]
+    rows: int
+    columns: tuple[Column, ...]
+
+
+def layout_of(doc: Document) -> Layout:
+    """The columns a Document needs, and the key that says when they change."""
+    c_count = doc.classes
+    kind = doc.target_kind
+    cols: list[Column] = []
+    if kind == "sign":
+        cols += [
+            Column("logit", c, f"x{c} (input1)", f"input1[:, {c}]: first embedding, editable")
+            for c in range(c_count)
+        ]
+        cols += [
+            Column("input2", c, f"x{c} (input2)", f"input2[:, {c}]: second embedding, editable")
+            for c in range(c_count)
+        ]
+        cols.append(Column("target", 0, "y (±1)", "1: pull together (1 - cos); -1: push apart"))
+    else:
+        cols += [
+            Column("logit", c, f"x{c}", f"Logit of class {c} (the grid's input), editable")
+            for c in range(c_count)
+        ]
+        if kind == "index":
+            cols.append(
+                Column("target", 0, "target", "Class index of the target (or ignore_index)")
+            )
+        else:
+            prefix, what = (
+                ("q", "target probability")
+                if kind == "probability"
+                else ("y", "binary target (0/1, or a soft label)")
+            )
+            cols += [
+                Column("target_cell", c, f"{prefix}{c}", f"{what} of class {c}, editable")
+                for c in range(c_count)
+            ]
+    if kind == "index":
+        cols.append(
+            Column(
+                "target_prob",
+                0,
+                "p(target)",
+                "Computed (read-only): the probability the model gives the target class",
+            )
+        )
+    cols.append(
+        Column(
+            "loss",
+            0,
+            "loss",
+            "Computed (read-only): this row's term of the reduction's numerator (0 if ignored)",
+        )
+    )
+    cols.append(
+        Column(
+            "share",
+            0,
+            "share",
+            "Computed (read-only): this row's share of the summed loss",
+        )
+    )
+    return Layout((tuple(doc.logits.shape), kind), doc.rows, tuple(cols))
