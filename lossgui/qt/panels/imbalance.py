@@ -1,0 +1,347 @@
+"""Class imbalance: who the targets are, who the loss and the gradient listen to.
+
+Bar charts per class: target counts, each class's share of the loss and of
+the gradient's absolute mass (without and with the Document's weights), and a
+curve of the loss and the minority class's gradient share as its weight is
+scaled against the others'. Buttons apply the usual rebalancing weights as one
+undoable edit each.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import QDoubleSpinBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QWidget
+
+from lossgui.core.imbalance import (
+    class_balance,
+    class_counts,
+    effective_number,
+    inverse_frequency,
+    loss_vs_weight_ratio,
+    pos_weight_from_counts,
+    sqrt_inverse_frequency,
+)
+from lossgui.document import Document
+from lossgui.qt.panels.base import (
+    COLORS,
+    LINE_LABEL,
+    PanelBase,
+    brush,
+    integer_ticks,
+    make_plot,
+    pen,
+    safe_slot,
+)
+from lossgui.qt.state import AppState
+
+__all__ = ["RATIOS", "ImbalancePanel"]
+
+#: Minority weight / other weights swept by the ratio plot.
+RATIOS = np.geomspace(1e-2, 1e3, 101)
+_BAR = 0.38
+_GROUPING = {
+    "target": "rows grouped by their target class",
+    "argmax": "rows grouped by the class their target favours most (argmax)",
+    "column": "cells grouped by class column; counts are positive labels",
+}
+
+
+def _weights_problem(doc: Document) -> str | None:
+    """Why per-class weights cannot be set for ``doc``, or None."""
+    spec = doc.spec
+    if "weight" not in spec.defaults:
+        return f"{spec.label} has no per-class weight option"
+    if spec.target_kinds[0] == "binary" and doc.logits.ndim > 2:
+        return (
+            f"{spec.label}'s weight broadcasts against the last dimension, "
+            "so a per-class vector only fits an (N, C) batch"
+        )
+    return None
+
+
+def _pos_weight_problem(doc: Document) -> str | None:
+    """Why pos_weight cannot be set for ``doc``, or None."""
+    if "pos_weight" not in doc.spec.defaults:
+        return f"only BCEWithLogitsLoss has pos_weight ({doc.spec.label} does not)"
+    if doc.logits.ndim > 2:
+        return "pos_weight broadcasts against the last dimension: it needs an (N, C) batch"
+    return None
+
+
+class ImbalancePanel(PanelBase):
+    """Per-class counts, loss and gradient shares, and one-click rebalancing.
+
+    Attributes
+    ----------
+    count_bars : pg.BarGraphItem
+    loss_bars, grad_bars : dict of {'unweighted', 'weighted'} -> pg.BarGraphItem
+        Heights in percent.
+    ratio_loss_curve, ratio_share_curve : pg.PlotDataItem
+        Reduced loss (left axis) and minority gradient share in % (right axis)
+        against the weight ratio (log x).
+    buttons : dict of {'inverse', 'sqrt', 'effective', 'pos_weight', 'clear'} -> QPushButton
+    beta : QDoubleSpinBox
+        beta of the effective-number weights.
+    """
+
+    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+        super().__init__(state, parent)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Apply:", self))
+        self.buttons: dict[str, QPushButton] = {}
+        for key, text in (
+            ("inverse", "Inverse frequency"),
+            ("sqrt", "√ inverse frequency"),
+            ("effective", "Effective number"),
+        ):
+            self.buttons[key] = QPushButton(text, self)
+            row.addWidget(self.buttons[key])
+        self.beta = QDoubleSpinBox(self)
+        self.beta.setDecimals(4)
+        self.beta.setRange(0.0, 0.9999)
+        self.beta.setSingleStep(0.001)
+        self.beta.setValue(0.999)
+        self.beta.setPrefix("β = ")
+        self.beta.setToolTip("β of the effective number of samples (Cui et al. 2019).")
+        row.addWidget(self.beta)
+        self.buttons["pos_weight"] = QPushButton("pos_weight = neg / pos", self)
+        self.buttons["clear"] = QPushButton("Clear weights", self)
+        row.addWidget(self.buttons["pos_weight"])
+        row.addWidget(self.buttons["clear"])
+        row.addStretch(1)
+        self._layout.addLayout(row)
+        self._tips = {
+            "inverse": "Class weights 1 / count, scaled to sum to C (mean weight 1).",
+            "sqrt": "Class weights 1 / √count, scaled to sum to C: a milder rebalancing.",
+            "effective": "Class-balanced weights (1 − β) / (1 − β^count), scaled to sum to C.",
+            "pos_weight": "pos_weight per class = negatives / positives (not normalised).",
+            "clear": "Remove weight and pos_weight.",
+        }
+        for key, button in self.buttons.items():
+            button.clicked.connect(getattr(self, f"_apply_{key}"))
+        self.info_label = QLabel(self)
+        self.info_label.setWordWrap(True)
+        self._layout.addWidget(self.info_label)
+
+        self.count_plot = make_plot("Targets per class", "class", "count", legend=None)
+        self.loss_plot = make_plot("Share of the loss", "class", "share (%)", legend=(10, 2))
+        self.grad_plot = make_plot("Share of |gradient|", "class", "share (%)", legend=(10, 2))
+        self.ratio_plot = make_plot(
+            "Minority class weight sweep",
+            "minority weight / other weights",
+            "loss (nats)",
+            legend=None,
+        )
+        grid = QGridLayout()
+        for i, plot in enumerate(
+            (self.count_plot, self.loss_plot, self.grad_plot, self.ratio_plot)
+        ):
+            grid.addWidget(plot, i // 2, i % 2)
+        self._layout.addLayout(grid, 1)
+        self.plots = [self.count_plot, self.loss_plot, self.grad_plot, self.ratio_plot]
+        for plot, tip in zip(
+            self.plots,
+            (
+                "How many targets each class has (positive labels per column for sigmoid losses).",
+                "Each class's part of the loss's numerator, without and with the weights.",
+                "Each class's part of sum |d loss / d logit|: who the gradient listens to.",
+                "The reduced loss (left) and the minority class's share of |gradient| (right) as "
+                "its weight goes from 1/100 to 1000 times the other classes' weight 1.",
+            ),
+            strict=True,
+        ):
+            plot.setToolTip(tip)
+
+        empty = np.zeros(0)
+        self.count_bars = pg.BarGraphItem(x=empty, height=empty, width=0.7, brush=brush("blue"))
+        self.count_plot.addItem(self.count_bars)
+        self.loss_bars = self._paired_bars(self.loss_plot)
+        self.grad_bars = self._paired_bars(self.grad_plot)
+        self._build_ratio_plot()
+        self.refresh()
+
+    def _paired_bars(self, plot: pg.PlotWidget) -> dict[str, pg.BarGraphItem]:
+        bars = {}
+        legend = plot.getPlotItem().legend
+        legend.setColumnCount(2)
+        for key, color in (("unweighted", "sky"), ("weighted", "orange")):
+            item = pg.BarGraphItem(
+                x=np.zeros(0), height=np.zeros(0), width=_BAR, brush=brush(color)
+            )
+            plot.addItem(item)
+            legend.addItem(item, key)
+            bars[key] = item
+        return bars
+
+    def _build_ratio_plot(self) -> None:
+        item = self.ratio_plot.getPlotItem()
+        item.setLogMode(x=True)
+        self.ratio_loss_curve = item.plot(pen=pen("blue", 2.5))
+        # Each axis label takes its curve's colour: no legend to cover the curves.
+        item.getAxis("left").setLabel("reduced loss (nats)", color=COLORS["blue"])
+        self._share_view = pg.ViewBox()
+        item.showAxis("right")
+        item.scene().addItem(self._share_view)
+        item.getAxis("right").linkToView(self._share_view)
+        item.getAxis("right").setLabel("minority share of |gradient| (%)", color=COLORS["red"])
+        self._share_view.setXLink(item)
+        self._share_view.setYRange(0, 100)
+        self.ratio_share_curve = pg.PlotDataItem(pen=pen("red", 2.5))
+        self.ratio_share_curve.setLogMode(True, False)
+        self._share_view.addItem(self.ratio_share_curve)
+        self.ratio_line = pg.InfiniteLine(
+            pen=pen("grey", 1.5), label="current {value:.2g}", labelOpts=LINE_LABEL
+        )
+        item.addItem(self.ratio_line)
+        item.vb.sigResized.connect(self._sync_share_view)
+
+    def _sync_share_view(self) -> None:
+        vb = self.ratio_plot.getPlotItem().vb
+        self._share_view.setGeometry(vb.sceneBoundingRect())
+        self._share_view.linkedViewChanged(vb, self._share_view.XAxis)
+
+    # ------------------------------------------------------------------ buttons
+    def _counts(self) -> tuple[np.ndarray, np.ndarray | None]:
+        doc = self.state.document
+        return self.derived(
+            ("class_counts",),
+            lambda: class_counts(
+                doc.loss,
+                doc.logits,
+                doc.target,
+                doc.options,
+                transform=doc.transform,
+                dtype=doc.dtype,
+            ),
+        )
+
+    def _set_weight(self, weights: np.ndarray, what: str) -> None:
+        vector = tuple(float(w) for w in weights)
+        self.state.edit(lambda d: d.with_option("weight", vector), f"Apply {what} class weights")
+
+    @safe_slot
+    def _apply_inverse(self, _checked: bool = False) -> None:
+        self._set_weight(inverse_frequency(self._counts()[0]), "inverse-frequency")
+
+    @safe_slot
+    def _apply_sqrt(self, _checked: bool = False) -> None:
+        self._set_weight(sqrt_inverse_frequency(self._counts()[0]), "√ inverse-frequency")
+
+    @safe_slot
+    def _apply_effective(self, _checked: bool = False) -> None:
+        beta = float(self.beta.value())
+        self._set_weight(
+            effective_number(self._counts()[0], beta), f"effective-number (β={beta:g})"
+        )
+
+    @safe_slot
+    def _apply_pos_weight(self, _checked: bool = False) -> None:
+        positives, negatives = self._counts()
+        if negatives is None:
+            raise ValueError("pos_weight needs one 0/1 label per cell")
+        vector = tuple(float(w) for w in pos_weight_from_counts(negatives, positives))
+        self.state.edit(
+            lambda d: d.with_option("pos_weight", vector), "Apply pos_weight = neg / pos"
+        )
+
+    @safe_slot
+    def _apply_clear(self, _checked: bool = False) -> None:
+        def cleared(d: Document) -> Document:
+            for name in ("weight", "pos_weight"):
+                if d.option(name) is not None:
+                    d = d.with_option(name, None)
+            return d
+
+        self.state.edit(cleared, "Clear class weights")
+
+    def _update_buttons(self, doc: Document) -> None:
+        weight_problem = _weights_problem(doc)
+        pos_problem = _pos_weight_problem(doc)
+        for key, button in self.buttons.items():
+            problem = pos_problem if key == "pos_weight" else weight_problem
+            if key == "clear":
+                has = any(doc.option(n) is not None for n in ("weight", "pos_weight"))
+                problem = None if has else "no weight or pos_weight is set"
+            button.setEnabled(problem is None)
+            button.setToolTip(
+                self._tips[key] + ("" if problem is None else f"\nDisabled: {problem}.")
+            )
+        self.beta.setEnabled(weight_problem is None)
+
+    # ------------------------------------------------------------------- redraw
+    def _redraw(self) -> None:
+        doc = self.state.document
+        self._update_buttons(doc)
+        if doc.target_kind == "sign":
+            self.info_label.setText(f"{doc.spec.label} compares pairs of embeddings: no classes.")
+            self._clear()
+            return
+        args = (doc.loss, doc.logits, doc.target, doc.options)
+        kw: dict[str, Any] = {"transform": doc.transform, "dtype": doc.dtype}
+        balance = self.derived(("class_balance",), lambda: class_balance(*args, **kw))
+        x = np.arange(doc.classes, dtype=np.float64)
+        for plot in (self.count_plot, self.loss_plot, self.grad_plot):
+            integer_ticks(plot, doc.classes)
+        self.count_bars.setOpts(x=x, height=balance.counts, width=0.7)
+        for bars, shares in (
+            (self.loss_bars, (balance.share_unweighted, balance.share_weighted)),
+            (self.grad_bars, (balance.grad_share_unweighted, balance.grad_share_weighted)),
+        ):
+            for item, offset, share in zip(
+                bars.values(), (-_BAR / 2, _BAR / 2), shares, strict=True
+            ):
+                item.setOpts(x=x + offset, height=np.nan_to_num(100 * share), width=_BAR)
+            tallest = max(float(np.nanmax(100 * s, initial=0.0)) for s in shares)
+            # Head room above the bars for the legend.
+            plot = self.loss_plot if bars is self.loss_bars else self.grad_plot
+            top = max(tallest, 1e-9)
+            plot.getPlotItem().setYRange(-0.02 * top, 1.25 * top, padding=0)
+        m = balance.minority
+        weighted = "" if balance.weighted else " No weight set: weighted = unweighted."
+        self.info_label.setText(
+            f"{doc.spec.label}: {_GROUPING[balance.grouping]}. Minority class {m} "
+            f"({balance.counts[m]:g} of {np.sum(balance.counts):g}).{weighted}"
+        )
+        self._redraw_ratio(doc, args, kw, m)
+
+    def _redraw_ratio(
+        self, doc: Document, args: tuple[Any, ...], kw: dict[str, Any], m: int
+    ) -> None:
+        problem = _weights_problem(doc)
+        item = self.ratio_plot.getPlotItem()
+        if problem is not None:
+            item.setTitle(f"Weight sweep: {problem}", size="9pt")
+            self.ratio_loss_curve.setData([], [])
+            self.ratio_share_curve.setData([], [])
+            return
+        sweep = self.derived(
+            ("loss_vs_weight_ratio", m),
+            lambda: loss_vs_weight_ratio(*args, **kw, ratios=RATIOS, minority=m),
+        )
+        item.setTitle(f"Weight of class {m} against the others' (weight 1)", size="10pt")
+        self.ratio_loss_curve.setData(sweep.ratios, sweep.loss)
+        self.ratio_share_curve.setData(sweep.ratios, 100 * sweep.minority_grad_share)
+        weights = doc.option("weight")
+        ratio = 1.0
+        if weights is not None:
+            others = np.delete(np.asarray(weights, dtype=np.float64), m)
+            mean = float(np.mean(others)) if others.size else 1.0
+            ratio = float(weights[m]) / mean if mean > 0 else float("inf")
+        self.ratio_line.setVisible(np.isfinite(ratio) and ratio > 0)
+        if np.isfinite(ratio) and ratio > 0:
+            # The line lives in the log-x view's coordinates.
+            self.ratio_line.setValue(np.log10(ratio))
+            self.ratio_line.label.setFormat(f"current {ratio:.3g}")
+        self._sync_share_view()
+
+    def _clear(self) -> None:
+        empty = np.zeros(0)
+        self.count_bars.setOpts(x=empty, height=empty)
+        for bars in (self.loss_bars, self.grad_bars):
+            for item in bars.values():
+                item.setOpts(x=empty, height=empty)
+        self.ratio_loss_curve.setData([], [])
+        self.ratio_share_curve.setData([], [])

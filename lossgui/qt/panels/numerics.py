@@ -1,0 +1,181 @@
+"""Why softmax subtracts the maximum: the naive form against the stable one.
+
+The selected row's logits are multiplied by a growing factor; for the selected
+class the plots show softmax and log-softmax computed naively
+(``exp(x) / sum(exp(x))``) and stably (max subtracted) in float32 and float64.
+Vertical lines mark where the naive form first stops being finite in each
+dtype; a table gives the row's current values.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
+
+from lossgui.core.sweeps import numerics
+from lossgui.qt.panels.base import LINE_LABEL, PanelBase, dashed, finite_or_nan, make_plot, pen
+from lossgui.qt.state import AppState
+
+__all__ = ["MAX_LOGIT_RANGE", "NumericsPanel"]
+
+#: The largest |logit| of the scaled row spans this range (log x axis).
+MAX_LOGIT_RANGE = (0.1, 2000.0)
+POINTS = 400
+DTYPES = ("float32", "float64")
+_COLORS = {"float32": "orange", "float64": "blue"}
+
+
+def _fmt(value: float) -> str:
+    if np.isnan(value):
+        return "<span style='color:#D55E00'><b>nan</b></span>"
+    if np.isinf(value):
+        return f"<span style='color:#D55E00'><b>{'-' if value < 0 else ''}inf</b></span>"
+    return f"{value:.7g}"
+
+
+class NumericsPanel(PanelBase):
+    """Naive vs stable softmax / log-softmax of the selected row as it is scaled.
+
+    Attributes
+    ----------
+    curves : dict of (quantity, dtype, form) -> pg.PlotDataItem
+        quantity 'softmax' or 'log_softmax', form 'naive' or 'stable'; x is the
+        scaled row's largest |logit|, y the selected class's value (non-finite
+        values left as gaps).
+    overflow_lines : dict of (quantity, dtype) -> pg.InfiniteLine
+        Where the naive form first stops being finite (hidden if it never does):
+        anywhere in the row for softmax, in the selected class for log_softmax.
+    current_lines : list of pg.InfiniteLine
+        The row as it is (scale 1).
+    table_label : QLabel
+        The row's current values, naive and stable, in both dtypes.
+    """
+
+    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+        super().__init__(state, parent)
+        self.info_label = QLabel(self)
+        self.info_label.setWordWrap(True)
+        self._layout.addWidget(self.info_label)
+        self.prob_plot = make_plot(
+            "softmax of the selected class",
+            "largest |logit| of the scaled row",
+            "probability",
+            legend=None,
+        )
+        self.log_plot = make_plot(
+            "log_softmax of the selected class",
+            "largest |logit| of the scaled row",
+            "log-probability",
+            # Bottom left: log-softmax falls to the right or stays near 0, never there.
+            legend=(10, -10),
+        )
+        self.plots = [self.prob_plot, self.log_plot]
+        for plot in self.plots:
+            plot.setToolTip(
+                "The selected row multiplied by a growing factor (x: its largest |logit|). "
+                "Dashed: naive exp(x) / sum(exp(x)); solid: the max-subtracted form PyTorch uses."
+            )
+        grid = QGridLayout()
+        grid.addWidget(self.prob_plot, 0, 0)
+        grid.addWidget(self.log_plot, 0, 1)
+        self._layout.addLayout(grid, 1)
+        self.table_label = QLabel(self)
+        self.table_label.setTextFormat(Qt.TextFormat.RichText)
+        self.table_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._layout.addWidget(self.table_label)
+
+        self.curves: dict[tuple[str, str, str], pg.PlotDataItem] = {}
+        self.overflow_lines: dict[tuple[str, str], pg.InfiniteLine] = {}
+        self.current_lines: list[pg.InfiniteLine] = []
+        for quantity, plot in (("softmax", self.prob_plot), ("log_softmax", self.log_plot)):
+            plot.getPlotItem().setLogMode(x=True)
+            for dt in DTYPES:
+                color = _COLORS[dt]
+                named = quantity == "log_softmax"
+                self.curves[(quantity, dt, "stable")] = plot.plot(
+                    pen=pen(color, 3), name=f"stable {dt}" if named else None
+                )
+                self.curves[(quantity, dt, "naive")] = plot.plot(
+                    pen=dashed("red" if dt == "float32" else "purple", 2),
+                    name=f"naive {dt}" if named else None,
+                )
+                line = pg.InfiniteLine(
+                    pen=dashed("red" if dt == "float32" else "purple", 1.5),
+                    label=f"naive {dt} fails",
+                    labelOpts={"position": 0.85 if dt == "float32" else 0.7, **LINE_LABEL},
+                )
+                plot.addItem(line)
+                self.overflow_lines[(quantity, dt)] = line
+            current = pg.InfiniteLine(
+                pen=pen("grey", 1.5), label="now", labelOpts={"position": 0.96, **LINE_LABEL}
+            )
+            plot.addItem(current)
+            self.current_lines.append(current)
+        self.refresh()
+
+    def _redraw(self) -> None:
+        doc = self.state.document
+        row, col = self.state.selection
+        logits = np.array(doc.grid_logits()[row], dtype=np.float64)
+        biggest = float(np.max(np.abs(logits))) if logits.size else 0.0
+        unit = biggest if biggest > 0 else 1.0
+        scales = np.geomspace(MAX_LOGIT_RANGE[0] / unit, MAX_LOGIT_RANGE[1] / unit, POINTS)
+
+        def compute() -> Any:
+            return numerics(logits, doc.dtype, scales, DTYPES)
+
+        sweep = self.derived(("numerics", row), compute)
+        now = self.derived(("numerics", row, "now"), lambda: numerics(logits, doc.dtype, [1.0]))
+        x = sweep.max_logit if biggest > 0 else scales
+        for (quantity, dt, form), curve in self.curves.items():
+            values = getattr(sweep.curves[dt], f"{form}_{quantity}")[:, col]
+            curve.setData(x, finite_or_nan(values), connect="finite")
+        for (quantity, dt), line in self.overflow_lines.items():
+            per_class = getattr(sweep.curves[dt], f"first_bad_{quantity}")
+            if quantity == "softmax":
+                # Once any exp overflows, the naive row is wrong even where it stays
+                # finite (exp(x_c) / inf = 0), so mark the row's first failure.
+                bad = per_class[per_class >= 0]
+                first = int(bad.min()) if bad.size else -1
+                text = "naive {dt} row fails at {x:.4g}"
+            else:
+                first = int(per_class[col])
+                text = "naive {dt} fails at {x:.4g}"
+            line.setVisible(first >= 0)
+            if first >= 0:
+                line.setValue(np.log10(x[first]))
+                line.label.setFormat(text.format(dt=dt, x=x[first]))
+        for line in self.current_lines:
+            line.setVisible(biggest > 0)
+            line.setValue(np.log10(biggest) if biggest > 0 else 0.0)
+        self._fill_text(doc.row_label(row), col, biggest, now)
+
+    def _fill_text(self, label: str, col: int, biggest: float, now: Any) -> None:
+        note = (
+            "The row is all zeros: scaling it changes nothing."
+            if biggest == 0
+            else "x axis: the row times a factor, measured by its largest |logit| (now "
+            f"{biggest:.4g}). exp overflows past about 88.7 in float32 and 709.8 in float64; "
+            "when every exp underflows to 0 the naive form is 0 / 0 = nan."
+        )
+        self.info_label.setText(f"Row {label}, class {col}. {note}")
+        head = "".join(
+            f"<th style='padding:0 8px'>{h}</th>"
+            for h in ("", "naive p", "stable p", "naive log p", "stable log p")
+        )
+        rows = []
+        for dt in DTYPES:
+            c = now.curves[dt]
+            cells = (
+                c.naive_softmax[0, col],
+                c.stable_softmax[0, col],
+                c.naive_log_softmax[0, col],
+                c.stable_log_softmax[0, col],
+            )
+            body = "".join(f"<td style='padding:0 8px' align='right'>{_fmt(v)}</td>" for v in cells)
+            rows.append(f"<tr><td><b>{dt}</b></td>{body}</tr>")
+        self.table_label.setText(f"<table cellspacing='0'><tr>{head}</tr>{''.join(rows)}</table>")

@@ -1,0 +1,217 @@
+"""Two classes: softmax over (a, b) is the sigmoid of a - b, up to rounding.
+
+Three plots over a - b: the two probabilities (they coincide), the two losses
+cross_entropy([a, b], 0) and binary_cross_entropy_with_logits(a - b, 1) (they
+coincide too), and the absolute differences of the probabilities and of the
+losses on a log axis, which is where floating point shows (exact zeros are
+drawn at a floor).
+The losses part ways where 1 + e^-(a-b) rounds to 1: cross entropy's
+log-sum-exp returns 0 there while BCE with logits' log1p keeps e^-(a-b).
+The selected row's a - b is marked on each plot.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import QDoubleSpinBox, QGridLayout, QHBoxLayout, QLabel, QSpinBox, QWidget
+
+from lossgui.core.sweeps import sigmoid_vs_softmax, two_class_at
+from lossgui.qt.panels.base import (
+    LINE_LABEL,
+    PanelBase,
+    dashed,
+    make_plot,
+    pen,
+    safe_slot,
+)
+from lossgui.qt.state import AppState
+
+__all__ = ["ZERO_FLOOR", "SigmoidSoftmaxPanel"]
+
+#: Where differences that are exactly 0 are drawn on the log axis.
+ZERO_FLOOR = 1e-18
+POINTS = 401
+
+
+class SigmoidSoftmaxPanel(PanelBase):
+    """softmax([a, b])[0] against sigmoid(a - b) for a pair of classes of the selected row.
+
+    Attributes
+    ----------
+    class_a, class_b : QSpinBox
+        The pair of classes (shown when C > 2; default 0 and 1).
+    half_range : QDoubleSpinBox
+        a - b spans +- this.
+    softmax_curve, sigmoid_curve, ce_curve, bce_curve : pg.PlotDataItem
+    difference_curve, loss_difference_curve : pg.PlotDataItem
+        |softmax - sigmoid| and |CE - BCE with logits|, exact zeros at ZERO_FLOOR.
+    markers : list of pg.InfiniteLine
+        The selected row's a - b on each plot.
+    summary_label : QLabel
+        The selected row's values.
+    """
+
+    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+        super().__init__(state, parent)
+        controls = QHBoxLayout()
+        self.pair_label = QLabel("classes: a =", self)
+        controls.addWidget(self.pair_label)
+        self.class_a = QSpinBox(self)
+        self.class_b = QSpinBox(self)
+        self.class_a.setToolTip("Class a: its logit is the first of the pair.")
+        self.class_b.setToolTip("Class b: softmax over (a, b) only; other classes are left out.")
+        controls.addWidget(self.class_a)
+        self.b_label = QLabel("b =", self)
+        controls.addWidget(self.b_label)
+        controls.addWidget(self.class_b)
+        controls.addSpacing(12)
+        controls.addWidget(QLabel("a − b range ±", self))
+        self.half_range = QDoubleSpinBox(self)
+        self.half_range.setRange(1.0, 200.0)
+        self.half_range.setValue(20.0)
+        self.half_range.setDecimals(0)
+        self.half_range.setToolTip("How far a − b is swept either side of 0.")
+        controls.addWidget(self.half_range)
+        controls.addStretch(1)
+        self._layout.addLayout(controls)
+        self.summary_label = QLabel(self)
+        self.summary_label.setWordWrap(True)
+        self.summary_label.setTextFormat(pg.QtCore.Qt.TextFormat.RichText)
+        self._layout.addWidget(self.summary_label)
+
+        self.prob_plot = make_plot(
+            "Probability of class a", "a − b", "probability", legend=(10, 10)
+        )
+        self.loss_plot = make_plot("Loss with target a", "a − b", "loss (nats)")
+        self.diff_plot = make_plot(
+            "Where floating point tells them apart", "a − b", "absolute difference"
+        )
+        self.diff_plot.getPlotItem().setLogMode(y=True)
+        grid = QGridLayout()
+        grid.addWidget(self.prob_plot, 0, 0)
+        grid.addWidget(self.loss_plot, 0, 1)
+        grid.addWidget(self.diff_plot, 1, 0, 1, 2)
+        self._layout.addLayout(grid, 1)
+        self.plots = [self.prob_plot, self.loss_plot, self.diff_plot]
+        self.prob_plot.setToolTip("softmax([a, b])[0] and sigmoid(a − b): the same function.")
+        self.loss_plot.setToolTip(
+            "cross_entropy([a, b], target 0) and binary_cross_entropy_with_logits(a − b, 1)."
+        )
+        self.diff_plot.setToolTip(
+            "Absolute differences in the document's dtype, log scale. Cross entropy computes "
+            "log(1 + e^−(a−b)), which rounds to 0 for large a − b; BCE with logits uses log1p."
+        )
+
+        self.softmax_curve = self.prob_plot.plot(pen=pen("blue", 3), name="softmax([a, b])[0]")
+        self.sigmoid_curve = self.prob_plot.plot(pen=dashed("orange", 2), name="sigmoid(a − b)")
+        self.ce_curve = self.loss_plot.plot(pen=pen("green", 3), name="cross_entropy([a, b], 0)")
+        self.bce_curve = self.loss_plot.plot(
+            pen=dashed("purple", 2), name="BCE with logits(a − b, 1)"
+        )
+        self.difference_curve = self.diff_plot.plot(
+            pen=None,
+            symbol="o",
+            symbolSize=4,
+            symbolPen=None,
+            symbolBrush="#D55E00",
+            name="|softmax − sigmoid|",
+        )
+        self.loss_difference_curve = self.diff_plot.plot(
+            pen=None,
+            symbol="t",
+            symbolSize=5,
+            symbolPen=None,
+            symbolBrush="#009E73",
+            name="|CE − BCE with logits|",
+        )
+        floor = pg.InfiniteLine(
+            pos=np.log10(ZERO_FLOOR),
+            angle=0,
+            pen=dashed("grey", 1),
+            label=f"exactly 0 (drawn at {ZERO_FLOOR:g})",
+            labelOpts={"position": 0.12, **LINE_LABEL},
+        )
+        self.diff_plot.addItem(floor)
+        self.markers: list[pg.InfiniteLine] = []
+        for i, plot in enumerate(self.plots):
+            line = pg.InfiniteLine(
+                pen=pen("grey", 1.5),
+                label="row's a − b = {value:.3g}" if i == 0 else None,
+                labelOpts={"position": 0.5, **LINE_LABEL},
+            )
+            plot.addItem(line)
+            self.markers.append(line)
+
+        for spin in (self.class_a, self.class_b):
+            spin.valueChanged.connect(self._on_control_changed)
+        self.half_range.valueChanged.connect(self._on_control_changed)
+        self.class_b.setValue(1)
+        self.refresh()
+
+    @safe_slot
+    def _on_control_changed(self, _value: float) -> None:
+        self.refresh()
+
+    def pair(self) -> tuple[int, int]:
+        """The classes (a, b) compared."""
+        return self.class_a.value(), self.class_b.value()
+
+    def _sync_controls(self, classes: int) -> None:
+        for spin in (self.class_a, self.class_b):
+            spin.blockSignals(True)
+            spin.setRange(0, classes - 1)
+            spin.blockSignals(False)
+        many = classes > 2
+        for widget in (self.pair_label, self.class_a, self.b_label, self.class_b):
+            widget.setVisible(many)
+
+    def _redraw(self) -> None:
+        doc = self.state.document
+        self._sync_controls(doc.classes)
+        ca, cb = self.pair()
+        row, _col = self.state.selection
+        a, b = (float(v) for v in doc.grid_logits()[row, [ca, cb]])
+        half = float(self.half_range.value())
+
+        def compute() -> Any:
+            return sigmoid_vs_softmax((-half, half), POINTS, b=b, dtype=doc.dtype)
+
+        sweep = self.derived(("sigmoid_vs_softmax", b, half, POINTS, doc.dtype), compute)
+        self.softmax_curve.setData(sweep.diff, sweep.softmax_a)
+        self.sigmoid_curve.setData(sweep.diff, sweep.sigmoid)
+        self.ce_curve.setData(sweep.diff, sweep.cross_entropy)
+        self.bce_curve.setData(sweep.diff, sweep.bce_with_logits)
+        self.difference_curve.setData(sweep.diff, np.maximum(sweep.abs_difference, ZERO_FLOOR))
+        self.loss_difference_curve.setData(
+            sweep.diff, np.maximum(sweep.loss_abs_difference, ZERO_FLOOR)
+        )
+        for plot in self.plots:
+            # Fixed, not auto: the floor line's label would stretch an automatic range.
+            plot.getPlotItem().setXRange(-half, half, padding=0.02)
+        top = max(float(np.max(sweep.abs_difference)), float(np.max(sweep.loss_abs_difference)))
+        # Log-axis range in decades, with room above the points for the legend.
+        self.diff_plot.getPlotItem().setYRange(
+            np.log10(ZERO_FLOOR) - 1, np.log10(max(top, ZERO_FLOOR)) + 4, padding=0
+        )
+        point = self.derived(
+            ("two_class_at", a, b, doc.dtype), lambda: two_class_at(a, b, dtype=doc.dtype)
+        )
+        d = float(point.diff[0])
+        for line in self.markers:
+            line.setValue(d)
+        same_p = int(np.count_nonzero(sweep.abs_difference == 0))
+        same_loss = int(np.count_nonzero(sweep.loss_abs_difference == 0))
+        gap = point.abs_difference[0]
+        diff_text = "exactly 0" if gap == 0 else f"{gap:.3g}"
+        same = "" if ca != cb else " <i>(a and b are the same class: pick two)</i>"
+        self.summary_label.setText(
+            f"Row {doc.row_label(row)}, classes {ca} and {cb} ({doc.dtype}): "
+            f"a − b = {d:.6g}; softmax = {point.softmax_a[0]:.9g}, "
+            f"sigmoid = {point.sigmoid[0]:.9g}, |difference| {diff_text}; "
+            f"CE = {point.cross_entropy[0]:.6g}, BCE with logits = "
+            f"{point.bce_with_logits[0]:.6g}. Over the sweep the probabilities agree exactly "
+            f"at {same_p} of {POINTS} points, the losses at {same_loss}.{same}"
+        )
