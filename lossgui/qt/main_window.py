@@ -1,0 +1,443 @@
+"""The main window: wiring only (widgets, menus and shortcuts, status bar).
+
+Every widget reads the one AppState and changes it through ``state.edit``;
+the window builds them, places them (:mod:`lossgui.qt.window_layout`), offers
+the menus and reports in the status bar. Nothing raised in one of its slots
+escapes into Qt's event loop: it becomes a status-bar message instead.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
+from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QWidget
+
+from lossgui.core.presets import PRESETS
+from lossgui.presets_doc import preset_document
+from lossgui.qt.controls import ControlsPanel
+from lossgui.qt.export import export_window_png
+from lossgui.qt.grid import GridView
+from lossgui.qt.help_text import losses_html, show_about, show_html, show_warning
+from lossgui.qt.pipeline import PipelineView
+from lossgui.qt.result_view import ResultView
+from lossgui.qt.slot_guard import guarded
+from lossgui.qt.state import AppState
+from lossgui.qt.window_layout import (
+    PANELS,
+    build_central,
+    make_docks,
+    optional_class,
+    share_width,
+    tab_docks,
+    tile_docks,
+)
+
+__all__ = ["DEFAULT_SIZE", "PANELS", "MainWindow"]
+
+DEFAULT_SIZE = (1440, 900)
+
+_SESSION_SUFFIX = ".lossgui.json"
+_OPEN_FILTER = (
+    "Batches and sessions (*.npz *.npy *.csv *.tsv *.txt *.pt *.pth *.lossgui.json);;"
+    "lossgui sessions (*.lossgui.json);;All files (*)"
+)
+
+
+class MainWindow(QMainWindow):
+    """lossgui's window: the grid, the options, the result and the plots.
+
+    Parameters
+    ----------
+    state : AppState, optional
+        The state to show; a new one on the default example when omitted.
+    parent : QWidget, optional
+    restore : bool
+        Offer the autosaved session of a crashed run once the window is shown.
+    with_session : bool
+        Save / open / autosave sessions; off for one-shot renders (``--screenshot``),
+        which must not touch the user's autosave.
+    session_options : mapping, optional
+        Keywords for the SessionController (``data_dir``, ``dialogs``, ...);
+        tests pass a temporary folder and scripted dialogs.
+
+    Attributes
+    ----------
+    state : AppState
+    grid, controls, result_view, pipeline : QWidget
+    panels : dict of str to QWidget
+        The plot panels by key (see :data:`PANELS`).
+    docks : dict of str to QDockWidget
+    session : SessionController or None
+        Save / open / autosave, when lossgui.qt.session_io is available.
+    preset_actions : dict of str to QAction
+    loss_label, error_label : QLabel
+        The status bar's loss value and PyTorch's rejection.
+    """
+
+    def __init__(
+        self,
+        state: AppState | None = None,
+        parent: QWidget | None = None,
+        *,
+        restore: bool = True,
+        with_session: bool = True,
+        session_options: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.state = state if state is not None else AppState()
+        self._restore = restore
+        self._force_close = False
+        self._first_show = True
+        self._default_layout = QByteArray()
+        self._was_spatial = False
+        self.setObjectName("lossguiMainWindow")
+
+        self.grid = GridView(self.state, self)
+        self.controls = ControlsPanel(self.state, self)
+        self.result_view = ResultView(self.state, self)
+        self.pipeline = PipelineView(self.state, self)
+        self._central, self._middle = build_central(
+            self, self.grid, self.pipeline, self.controls, self.result_view
+        )
+        self.panels, self.docks = make_docks(self, self.state)
+        tab_docks(self, self.docks.values())
+
+        session_cls = optional_class("lossgui.qt.session_io", "SessionController")
+        self.session = (
+            session_cls(self, self.state, **dict(session_options or {}))
+            if session_cls is not None and with_session
+            else None
+        )
+        if self.session is not None:
+            self.session.set_view_provider(self._view)
+            self.session.viewLoaded.connect(self._guard(self._apply_view))
+
+        self.preset_actions: dict[str, QAction] = {}
+        self._build_actions()
+        self._build_menus()
+        self._build_status_bar()
+        # Bound methods: Qt drops these connections when the window is destroyed,
+        # while a state passed in by the caller may live on.
+        self.state.changed.connect(self._on_changed)
+        self.state.message.connect(self._on_message)
+        self.state.undo_stack.cleanChanged.connect(self._on_clean_changed)
+        self.resize(*DEFAULT_SIZE)
+        self._on_changed()
+
+    # ---------------------------------------------------------------- layout
+    def fit_to_screen(self) -> None:
+        """Use more of a big screen (up to 1920 x 1200), less of one smaller than the default."""
+        screen = self.screen()
+        if screen is None:
+            return
+        room = screen.availableGeometry()
+        width = min(max(DEFAULT_SIZE[0], int(room.width() * 0.85)), 1920, room.width())
+        height = min(max(DEFAULT_SIZE[1], int(room.height() * 0.85)), 1200, room.height())
+        self.resize(width, height)
+
+    def tab_panels(self) -> None:
+        """The default arrangement: two stacked groups of tabbed panels on the right."""
+        tab_docks(self, self.docks.values())
+
+    def tile_panels(self) -> None:
+        """Every panel visible at once, in two columns (for a large screen)."""
+        tile_docks(self, self.docks.values())
+
+    def reset_layout(self) -> None:
+        """Put every panel back where the window first placed it, all of them shown."""
+        if self._default_layout.isEmpty() or not self.restoreState(self._default_layout):
+            self.tab_panels()
+        for dock in self.docks.values():
+            dock.show()
+
+    # ---------------------------------------------------------------- actions
+    def _guard(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        """``fn`` as a slot that reports exceptions in the status bar instead of raising."""
+
+        def run(*args: Any) -> Any:
+            try:
+                return fn(*args)
+            except Exception as err:  # a bug must not escape into Qt's event loop
+                traceback.print_exc()
+                self.state.message.emit(
+                    f"Internal error ({type(err).__name__}: {err}); please report it"
+                )
+                return None
+
+        return run
+
+    def _action(
+        self,
+        text: str,
+        slot: Callable[[], Any],
+        tip: str,
+        shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
+    ) -> QAction:
+        action = QAction(text, self)
+        action.setStatusTip(tip)
+        action.setToolTip(tip)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(self._guard(lambda *_: slot()))
+        self.addAction(action)  # shortcuts work even while the menu bar is hidden
+        return action
+
+    def _build_actions(self) -> None:
+        key = QKeySequence.StandardKey
+        self.open_action = self._action(
+            "&Open…", self.open_dialog,
+            "Open logits and targets (.npz .npy .csv .pt) or a saved session", key.Open,
+        )
+        self.screenshot_action = self._action(
+            "Export &Screenshot…", self.export_screenshot_dialog,
+            "Save a PNG of the whole window (each plot's right-click menu exports it alone)",
+            "Ctrl+Shift+E",
+        )
+        self.quit_action = self._action("&Quit", self.close, "Close lossgui", "Ctrl+Q")
+        stack = self.state.undo_stack
+        self.undo_action = stack.createUndoAction(self, "&Undo")
+        self.undo_action.setShortcut(QKeySequence(key.Undo))
+        self.redo_action = stack.createRedoAction(self, "&Redo")
+        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        self.addActions([self.undo_action, self.redo_action])
+        self.copy_action = self._action(
+            "&Copy", self.grid.copy_selection, "Copy the selected cells as numbers", key.Copy
+        )
+        self.paste_action = self._action(
+            "&Paste", lambda: self.grid.paste(), "Paste numbers at the current cell", key.Paste
+        )
+        self.randomize_action = self._action(
+            "&Randomize", self.randomize, "New random logits and targets, same shape", "Ctrl+R"
+        )
+        self.gradient_action = QAction("Colour Logits by &Gradient", self)
+        self.gradient_action.setCheckable(True)
+        self.gradient_action.setShortcut(QKeySequence("Ctrl+G"))
+        self.gradient_action.setStatusTip("Colour each logit cell by ∂loss/∂logit")
+        self.gradient_action.toggled.connect(self._guard(self.grid.set_gradient_colouring))
+        self.grid.gradient_box.toggled.connect(self._guard(self.gradient_action.setChecked))
+        self.addAction(self.gradient_action)
+        self.tile_action = self._action(
+            "&Tile All Panels", self.tile_panels, "Show every plot at once (for a large screen)"
+        )
+        self.reset_layout_action = self._action(
+            "Reset &Layout", self.reset_layout, "Put every panel back where it started"
+        )
+        self.losses_help_action = self._action(
+            "&What the Losses Are", self.show_losses_help,
+            "What each loss computes, with its options", key.HelpContents,
+        )
+        self.about_action = self._action("&About lossgui", self.show_about, "About lossgui")
+        for name, preset in PRESETS.items():
+            action = QAction(name, self)
+            action.setStatusTip(preset.description)
+            action.setToolTip(preset.description)
+            action.triggered.connect(self._guard(lambda *_, n=name: self.load_preset(n)))
+            self.preset_actions[name] = action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addAction(self.open_action)
+        if self.session is not None:
+            # Open… above opens sessions too, so the session's own Open is left out.
+            file_menu.addActions(
+                [a for a in self.session.file_actions if a is not self.session.open_action]
+            )
+        self.presets_menu = file_menu.addMenu("&Presets")
+        self.presets_menu.setToolTipsVisible(True)
+        self.presets_menu.addActions(list(self.preset_actions.values()))
+        file_menu.addSeparator()
+        file_menu.addAction(self.screenshot_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+
+        edit_menu = bar.addMenu("&Edit")
+        edit_menu.addActions([self.undo_action, self.redo_action])
+        edit_menu.addSeparator()
+        edit_menu.addActions([self.copy_action, self.paste_action])
+        if self.session is not None:
+            edit_menu.addSeparator()
+            edit_menu.addActions(self.session.edit_actions)
+        edit_menu.addSeparator()
+        edit_menu.addAction(self.randomize_action)
+
+        view_menu = bar.addMenu("&View")
+        view_menu.addAction(self.gradient_action)
+        view_menu.addSeparator()
+        for dock in self.docks.values():
+            view_menu.addAction(dock.toggleViewAction())
+        view_menu.addSeparator()
+        view_menu.addActions([self.tile_action, self.reset_layout_action])
+
+        help_menu = bar.addMenu("&Help")
+        help_menu.addActions([self.losses_help_action, self.about_action])
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.loss_label = QLabel(self)
+        self.loss_label.setToolTip("The loss as PyTorch computes it (and its value for a preset)")
+        self.error_label = QLabel(self)
+        self.error_label.setStyleSheet("color: #b00020;")
+        self.error_label.setMaximumWidth(520)
+        bar.addPermanentWidget(self.error_label)
+        bar.addPermanentWidget(self.loss_label)
+
+    # ------------------------------------------------------------ user slots
+    def load_preset(self, name: str) -> bool:
+        """Show preset ``name`` (an undoable edit); False when refused."""
+        ok = self.state.edit(lambda _doc: preset_document(name), f"Load preset {name}")
+        if ok:
+            self.state.message.emit(f"Preset {name}: {PRESETS[name].description}")
+        return ok
+
+    def randomize(self) -> None:
+        """Fresh random logits and targets of the same shape (one undo step)."""
+        self.controls.randomize()
+
+    def open_dialog(self) -> bool:
+        """Ask for a batch file or a session and open it (big batches load in the background)."""
+        path, _ = QFileDialog.getOpenFileName(self, "Open", "", _OPEN_FILTER)
+        if not path:
+            return False
+        if path.lower().endswith(_SESSION_SUFFIX):
+            return self.open_file(path)
+        try:
+            from lossgui.qt.loading import open_file_async
+        except ImportError:
+            return self.open_file(path)
+        # Progress, Cancel and failures are shown over the window by the task itself.
+        open_file_async(self.state, path, parent=self)
+        return True
+
+    def open_file(self, path: str | Path, target_path: str | Path | None = None) -> bool:
+        """Open a batch file (or a ``.lossgui.json`` session) now; False with a reason if not.
+
+        A batch replaces the Document as one undoable edit, so the previous
+        numbers come back with Undo.
+        """
+        name = Path(path).name
+        if str(path).lower().endswith(_SESSION_SUFFIX) and self.session is not None:
+            return self.session.open_path(path)
+        try:
+            from lossgui.loaders import load_document
+        except ImportError as err:
+            self._warn("Cannot open files", f"Opening files is not available here ({err}).")
+            return False
+        try:
+            document = load_document(path, target_path)
+        except (OSError, ValueError) as err:
+            reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
+            self._warn("Could not open", f"Could not open {name}: {reason}")
+            return False
+        ok = self.state.edit(lambda _doc: document, f"Open {name}")
+        if ok:
+            self.state.message.emit(
+                f"Opened {name}: {document.spec.label}, input {tuple(document.logits.shape)}"
+            )
+        return ok
+
+    def export_screenshot_dialog(self) -> bool:
+        """Ask for a file name and save a PNG of the window there."""
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export Screenshot", "lossgui.png", "PNG images (*.png)"
+        )
+        return bool(path) and self.export_screenshot(path)
+
+    def export_screenshot(self, path: str | Path, size: tuple[int, int] | None = None) -> bool:
+        """Write a PNG of the window (at ``size`` pixels, default as shown)."""
+        try:
+            out = export_window_png(self, path, size)
+        except OSError as err:
+            self._warn("Export failed", str(err))
+            return False
+        self.state.message.emit(f"Saved screenshot {out.name}")
+        return True
+
+    def show_losses_help(self) -> None:
+        """Help > What the Losses Are: a scrollable description that does not block."""
+        show_html(self, "What the losses are", losses_html(), (640, 620))
+
+    def show_about(self) -> None:
+        """Help > About."""
+        show_about(self)
+
+    def _warn(self, title: str, text: str) -> None:
+        """Say why an action failed: in the status bar and in a box that does not block."""
+        self.state.message.emit(text)
+        show_warning(self, title, text)
+
+    # ----------------------------------------------------------- state slots
+    @guarded
+    def _on_changed(self) -> None:
+        doc = self.state.document
+        self.setWindowTitle(f"{doc.title or 'Untitled'}[*] — lossgui")
+        spatial = doc.logits.ndim > 2
+        if spatial and not self._was_spatial and "spatial" in self.docks:
+            # An image-shaped batch just arrived: show its map rather than leave it in a tab.
+            self.docks["spatial"].raise_()
+        self._was_spatial = spatial
+        evaluation = self.state.evaluation
+        if self.state.error is not None or evaluation is None:
+            self.loss_label.setText(f"{doc.spec.label}: no value")
+            error = self.state.error or ""
+            short = error if len(error) <= 90 else error[:87] + "…"
+            self.error_label.setText(f"PyTorch would refuse: {short}")
+            self.error_label.setToolTip(error)
+            return
+        text = f"{doc.spec.label} = {evaluation.value:.6g}"
+        if doc.expected is not None:
+            text += f"   (PyTorch: {doc.expected:.6g})"
+        self.loss_label.setText(text)
+        self.error_label.clear()
+        self.error_label.setToolTip("")
+
+    @guarded
+    def _on_message(self, text: str) -> None:
+        self.statusBar().showMessage(text, 10_000)
+
+    @guarded
+    def _on_clean_changed(self, clean: bool) -> None:
+        self.setWindowModified(not clean)
+
+    def _view(self) -> dict[str, Any]:
+        """What a saved session remembers about the window."""
+        return {"gradient_colouring": self.gradient_action.isChecked()}
+
+    def _apply_view(self, view: dict[str, Any]) -> None:
+        colouring = view.get("gradient_colouring")
+        if isinstance(colouring, bool):
+            self.gradient_action.setChecked(colouring)
+
+    # ----------------------------------------------------------------- events
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._first_show:
+            return
+        self._first_show = False
+        share_width(self, self.docks.values(), self._central, self._middle, self.controls)
+        self._default_layout = self.saveState()
+        if self._restore and self.session is not None:
+            # After the window is on screen, so the question has a parent to sit on.
+            QTimer.singleShot(0, self._guard(self.session.offer_restore))
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        try:
+            if self._force_close or self.session is None or self.session.confirm_close():
+                event.accept()
+            else:
+                event.ignore()
+        except Exception:  # a failing question must not keep the window from closing
+            traceback.print_exc()
+            event.accept()
+
+    def close_without_asking(self) -> None:
+        """Close without the unsaved-changes question (scripted runs, screenshots)."""
+        self._force_close = True
+        if self.session is not None:
+            self.session.shutdown()
+        self.close()
