@@ -64,7 +64,8 @@ def _frozen(array: np.ndarray, dtype: np.dtype | type | None = None) -> np.ndarr
     """
     array = np.asarray(array, dtype=dtype)
     if array.flags.writeable:
-        array = array.copy()
+        # order="K" keeps a classes-last batch classes-last, so its grid rows stay a view.
+        array = array.copy(order="K")
         array.setflags(write=False)
     return array
 
@@ -236,6 +237,30 @@ class Document:
         grid = np.array(self.grid_target())
         grid[row, col] = number
         return replace(self, target=from_grid(grid, self.target.shape))
+
+    def with_targets(self, rows: np.ndarray, value: int) -> Document:
+        """Set the class-index target of every grid row in ``rows`` to ``value`` (a brush stroke).
+
+        ``value`` must be a class 0..C-1 or the loss's ignore_index; rows are
+        grid rows (flat positions), repeated rows are fine.
+        """
+        if self.target_kind != "index":
+            raise EditError("painting needs class-index targets")
+        what = "painted target"
+        index = _parse_int(value, what)
+        has_ignore = "ignore_index" in self.spec.defaults
+        ignore = int(self.option("ignore_index")) if has_ignore else None
+        if not (0 <= index < self.classes or index == ignore):
+            raise EditError(
+                f"{what} {index} is out of range: classes are 0..{self.classes - 1}"
+                + (f", or ignore_index {ignore}" if has_ignore else "")
+            )
+        picked = np.asarray(rows, dtype=np.int64).reshape(-1)
+        if picked.size and (picked.min() < 0 or picked.max() >= self.rows):
+            raise EditError(f"painted rows must be between 0 and {self.rows - 1}")
+        flat = np.array(self.target).reshape(-1)
+        flat[picked] = index
+        return replace(self, target=flat.reshape(self.target.shape))
 
     def with_input2(self, row: int, col: int, value: str | float) -> Document:
         """Set cell (row, col) of cosine's second input."""

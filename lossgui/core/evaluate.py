@@ -9,7 +9,9 @@ Large inputs (at least :data:`LARGE_INPUT` elements, e.g. a segmentation batch
 (8, 21, 400, 400)) take a lean path so that evaluating stays within a second or
 two and about twice the input's memory: ``grad`` and ``probs`` keep the input's
 float dtype (float32 stays float32) instead of float64, the probabilities are
-written block by block straight into the (P, C) grid layout on all cores, and
+written block by block straight into the (P, C) grid layout on all cores,
+class-index cross entropy's gradient is assembled from those probabilities with
+the core's own coefficients (no (N, C, ...) gradient beside its grid copy), and
 cross entropy skips its full-size intermediate arrays (``parts`` is None). The
 loss value is still the one the loss function returns, bit for bit.
 """
@@ -29,7 +31,7 @@ from lossgui.core.categorical import (
     cross_entropy_parts,
     nll_loss_parts,
 )
-from lossgui.core.categorical_args import parse_args
+from lossgui.core.categorical_args import CategoricalArgs, parse_args
 from lossgui.core.grid_map import grid_map
 from lossgui.core.registry import LossSpec, get_spec
 
@@ -255,7 +257,12 @@ def evaluate(
             returned if reduction == "none" else spec.fn(*args, **{**kwargs, "reduction": "none"})
         )
     grid_rows = int(np.prod(x.shape)) // x.shape[1] if x.ndim >= 2 else 1
-    grad = _grid_grad(spec, args, kwargs, x, transform, work)
+    probs, target_prob, ignored = _probabilities(spec, x, t, transform, kwargs, grid_rows, large)
+    if large and categorical and spec.name == "cross_entropy" and x.ndim >= 2:
+        # From the grid probabilities: no (N, C, ...) gradient next to its grid copy.
+        grad = _cross_entropy_grid_grad(_checked(spec, x, t, kwargs, reduction), probs)
+    else:
+        grad = _grid_grad(spec, args, kwargs, x, transform, work)
     row_loss = _row_losses(none_values, x.shape, grid_rows, large)
 
     weighted = categorical and kwargs.get("weight") is not None
@@ -276,8 +283,6 @@ def evaluate(
         denominator = float("nan")
     with np.errstate(invalid="ignore", divide="ignore"):
         row_share = row_loss / numerator if numerator != 0 else np.full_like(row_loss, np.nan)
-
-    probs, target_prob, ignored = _probabilities(spec, x, t, transform, kwargs, grid_rows, large)
     return Evaluation(
         value=value,
         returned=returned,
@@ -295,6 +300,21 @@ def evaluate(
     )
 
 
+def _checked(
+    spec: LossSpec, x: np.ndarray, t: np.ndarray, kwargs: Mapping[str, Any], reduction: str
+) -> CategoricalArgs:
+    """The CE / NLL call as the core checks it (per-position weights, denominator)."""
+    return parse_args(
+        x,
+        t,
+        kwargs.get("weight"),
+        kwargs.get("ignore_index", -100),
+        reduction,
+        kwargs.get("label_smoothing", 0.0),
+        loss=spec.name,
+    )
+
+
 def _mean_denominator(
     spec: LossSpec,
     x: np.ndarray,
@@ -306,16 +326,25 @@ def _mean_denominator(
     """What 'mean' divided by: the targets' weight sum for CE / NLL, else the count."""
     if not categorical:
         return float(np.asarray(none_values).size)
-    checked = parse_args(
-        x,
-        t,
-        kwargs.get("weight"),
-        kwargs.get("ignore_index", -100),
-        "mean",
-        kwargs.get("label_smoothing", 0.0),
-        loss=spec.name,
-    )
-    return checked.denominator
+    return _checked(spec, x, t, kwargs, "mean").denominator
+
+
+def _cross_entropy_grid_grad(checked: CategoricalArgs, probs: np.ndarray) -> np.ndarray:
+    """Class-index cross entropy's gradient as (P, C) rows, from the (P, C) softmax.
+
+    ``a p_c - b [c == y] - e w_c`` per row, with the core's coefficients
+    (:meth:`CategoricalArgs.index_grad_coefficients`); equal to
+    ``to_grid(cross_entropy_grad(...))`` up to float rounding of the last bit.
+    """
+    a, b, e = checked.index_grad_coefficients()
+    assert checked.classes is not None
+    grad = probs * a.reshape(-1, 1)
+    rows = np.arange(grad.shape[0])
+    grad[rows, checked.classes.reshape(-1)] -= b.reshape(-1)
+    if e is not None:
+        w = checked.weight if checked.weight is not None else np.ones(grad.shape[1], grad.dtype)
+        grad -= e.reshape(-1, 1) * w.reshape(1, -1)
+    return grad
 
 
 def _grid_grad(

@@ -1,0 +1,375 @@
+"""A virtual table of grid rows (samples) over an Evaluation: nothing is copied per row.
+
+:class:`SampleTableModel` reads each cell straight from the Document and the
+Evaluation it was given, through one permutation array ``order`` (view row ->
+grid row). Sorting computes that permutation with ``np.argsort`` over the
+column's array: a few milliseconds for 100,000 rows, and for larger batches it
+runs in a worker thread (NumPy releases the GIL while sorting) so the window
+keeps painting while a segmentation batch's million pixels are sorted.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QColor
+
+from lossgui.core.evaluate import Evaluation
+from lossgui.document import Document
+from lossgui.qt.loading import lower_thread_priority
+
+__all__ = [
+    "COLUMNS",
+    "SYNC_SORT_ROWS",
+    "Background",
+    "SampleTableModel",
+    "column_key",
+    "predicted_classes",
+    "target_classes",
+]
+
+#: (header, tooltip) per column.
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("sample", "The grid row: the sample index, or n=… (position) for spatial inputs."),
+    ("loss", "The row's contribution to the loss numerator (its loss, weighted)."),
+    ("share %", "The row's share of the summed loss."),
+    ("p(target)", "Probability the model gives to the target class."),
+    ("target", "The row's class index (argmax for per-class targets); 'ignored' = ignore_index."),
+    ("predicted", "The class with the highest probability."),
+)
+SAMPLE, LOSS, SHARE, P_TARGET, TARGET, PREDICTED = range(len(COLUMNS))
+#: Up to this many rows a sort runs at once; above it, in a worker thread.
+SYNC_SORT_ROWS = 200_000
+_GREY = QColor("#8a8a8a")
+_Index = QModelIndex | QPersistentModelIndex
+
+
+class Background(QObject):
+    """Runs NumPy work in one worker thread and hands results back on the GUI thread.
+
+    A job replaces a pending job of the same name (whose result is dropped),
+    so only the newest request's result is ever shown.
+
+    Signals
+    -------
+    busyChanged(bool)
+        True when the first job starts, False when the last one is handed back.
+    """
+
+    busyChanged = Signal(bool)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._pool: ThreadPoolExecutor | None = None
+        self._jobs: dict[str, tuple[Future, Callable[[Any], None]]] = {}
+        self._poll = QTimer(self)
+        self._poll.setInterval(25)
+        self._poll.timeout.connect(self._collect)
+
+    def run(
+        self, name: str, fn: Callable[..., Any], *args: Any, done: Callable[[Any], None]
+    ) -> None:
+        """Run ``fn(*args)`` in the worker; call ``done(result)`` on this thread afterwards."""
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(
+                max_workers=1, thread_name_prefix="lossgui-table", initializer=lower_thread_priority
+            )
+        was_busy = bool(self._jobs)
+        self._jobs[name] = (self._pool.submit(fn, *args), done)
+        self._poll.start()
+        if not was_busy:
+            self.busyChanged.emit(True)
+
+    def busy(self) -> bool:
+        """True while a job's result has not been handed back."""
+        return bool(self._jobs)
+
+    def _collect(self) -> None:
+        for name, (future, done) in list(self._jobs.items()):
+            if not future.done():
+                continue
+            del self._jobs[name]
+            try:
+                done(future.result())
+            except Exception:  # a bug must not escape into the event loop
+                traceback.print_exc()
+        if not self._jobs:
+            self._poll.stop()
+            self.busyChanged.emit(False)
+
+    def shutdown(self) -> None:
+        """Drop pending results and stop the worker thread."""
+        self._poll.stop()
+        self._jobs.clear()
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+
+
+class SampleTableModel(QAbstractTableModel):
+    """Rows = grid rows of the last valid (Document, Evaluation), in sorted order.
+
+    Attributes
+    ----------
+    background : Background
+        Where sorts of more than :data:`SYNC_SORT_ROWS` rows run.
+    """
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._doc: Document | None = None
+        self._ev: Evaluation | None = None
+        self._order: np.ndarray | None = None  # None: grid order
+        self._inverse: np.ndarray | None = None
+        self._predicted: np.ndarray | None = None
+        self._classes: np.ndarray | None = None
+        self._sort = (LOSS, Qt.SortOrder.DescendingOrder)
+        self.background = Background(self)
+
+    # ------------------------------------------------------------------ source
+    def set_source(self, document: Document, evaluation: Evaluation) -> None:
+        """Show ``evaluation`` (of ``document``) and sort it as the user last chose."""
+        self.beginResetModel()
+        same_rows = self._ev is not None and self._ev.row_loss.shape == evaluation.row_loss.shape
+        self._doc, self._ev = document, evaluation
+        self._predicted = self._classes = None
+        if not same_rows:
+            # Keep the previous permutation while the new one is computed only if it fits.
+            self._order = self._inverse = None
+        self.endResetModel()
+        self.sort(*self._sort)
+
+    @property
+    def evaluation(self) -> Evaluation | None:
+        """The Evaluation the rows show."""
+        return self._ev
+
+    def source_row(self, view_row: int) -> int:
+        """The grid row shown at table row ``view_row``."""
+        return int(view_row if self._order is None else self._order[view_row])
+
+    def view_row(self, source_row: int) -> int:
+        """The table row that shows grid row ``source_row``."""
+        if self._order is None:
+            return int(source_row)
+        if self._inverse is None:
+            inverse = np.empty_like(self._order)
+            inverse[self._order] = np.arange(self._order.size, dtype=self._order.dtype)
+            self._inverse = inverse
+        return int(self._inverse[source_row])
+
+    def target_classes(self) -> np.ndarray:
+        """Class per grid row, shape (P,): the index target, or argmax of a per-class target."""
+        if self._classes is None:
+            assert self._doc is not None
+            self._classes = target_classes(self._doc)
+        return self._classes
+
+    def set_target_classes(self, evaluation: Evaluation, classes: np.ndarray) -> None:
+        """Adopt :func:`target_classes` computed elsewhere (in a worker) for ``evaluation``."""
+        if evaluation is self._ev:
+            self._classes = classes
+
+    def row_class(self, row: int) -> int:
+        """:meth:`target_classes` of one row, without computing the whole array."""
+        if self._classes is not None:
+            return int(self._classes[row])
+        assert self._doc is not None
+        if self._doc.target_kind == "index":
+            return int(self._doc.target.reshape(-1)[row])
+        return int(target_classes(self._doc, row)[0])
+
+    def predicted(self) -> np.ndarray:
+        """The most probable class per grid row, shape (P,) (-1 where undefined)."""
+        if self._predicted is None:
+            assert self._ev is not None
+            self._predicted = predicted_classes(self._ev.probs)
+        return self._predicted
+
+    def row_predicted(self, row: int) -> int:
+        """:meth:`predicted` of one row, without computing the whole array."""
+        if self._predicted is not None:
+            return int(self._predicted[row])
+        assert self._ev is not None
+        return int(predicted_classes(self._ev.probs[row : row + 1])[0])
+
+    # ----------------------------------------------------------------- sorting
+    def sort_key(self, column: int) -> np.ndarray:
+        """The array column ``column`` sorts by, shape (P,)."""
+        assert self._doc is not None and self._ev is not None
+        if column == TARGET:
+            return self.target_classes()
+        if column == PREDICTED:
+            return self.predicted()
+        return column_key(self._doc, self._ev, column)
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Order the rows by ``column`` (NaN last); large tables sort in a worker thread."""
+        self._sort = (column, order)
+        if self._ev is None:
+            return
+        if column == SAMPLE and order == Qt.SortOrder.AscendingOrder:
+            self._apply(None)
+            return
+        descending = order == Qt.SortOrder.DescendingOrder
+        if self._ev.row_loss.shape[0] <= SYNC_SORT_ROWS:
+            self._apply(_argsort(self.sort_key(column), descending))
+            return
+        document, evaluation = self._doc, self._ev
+
+        def done(result: np.ndarray) -> None:
+            # A result for an older evaluation or sort choice is dropped.
+            if evaluation is self._ev and (column, order) == self._sort:
+                self._apply(result)
+
+        # The key (an argmax over every row, for some columns) is computed there too.
+        self.background.run(
+            "sort", _sorted_order, document, evaluation, column, descending, done=done
+        )
+
+    def is_sorting(self) -> bool:
+        """True while a background sort is running."""
+        return self.background.busy()
+
+    def _apply(self, order: np.ndarray | None) -> None:
+        self.layoutAboutToBeChanged.emit()
+        self._order, self._inverse = order, None
+        self.layoutChanged.emit()
+
+    # ------------------------------------------------------------------- model
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt API
+        if parent.isValid() or self._ev is None:
+            return 0
+        return int(self._ev.row_loss.shape[0])
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt API
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(COLUMNS):
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section][0]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return COLUMNS[section][1]
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or self._ev is None or self._doc is None:
+            return None
+        row = self.source_row(index.row())
+        column = index.column()
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            align = Qt.AlignmentFlag.AlignLeft if column == SAMPLE else Qt.AlignmentFlag.AlignRight
+            return int(align | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return _GREY if bool(self._ev.ignored[row]) else None
+        if role == Qt.ItemDataRole.UserRole:
+            return self._value(row, column)
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._text(row, column)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(row)
+        return None
+
+    def _value(self, row: int, column: int) -> float | int:
+        assert self._doc is not None and self._ev is not None
+        if column == SAMPLE:
+            return row
+        if column == TARGET:
+            return self.row_class(row)
+        if column == PREDICTED:
+            return self.row_predicted(row)
+        return float(column_key(self._doc, self._ev, column)[row])
+
+    def _text(self, row: int, column: int) -> str:
+        ev, doc = self._ev, self._doc
+        assert ev is not None and doc is not None
+        if column == SAMPLE:
+            return doc.row_label(row) if doc.rows == ev.row_loss.shape[0] else str(row)
+        if column == TARGET:
+            if bool(ev.ignored[row]):
+                return f"ignored ({self.row_class(row)})"
+            prefix = "" if doc.target_kind in ("index", "sign") else "≈ "
+            return f"{prefix}{self.row_class(row)}"
+        if column == PREDICTED:
+            best = self.row_predicted(row)
+            return "—" if best < 0 else str(best)
+        value = float(column_key(doc, ev, column)[row])
+        if np.isnan(value):
+            return "—"
+        return f"{100 * value:.3g}" if column == SHARE else f"{value:.5g}"
+
+    def _tooltip(self, row: int) -> str:
+        ev = self._ev
+        assert ev is not None
+        if bool(ev.ignored[row]):
+            return "Target equals ignore_index: this row adds nothing to the loss."
+        return (
+            f"loss {float(ev.row_loss[row]):.10g}, p(target) {float(ev.target_prob[row]):.6g}, "
+            f"share {100 * float(ev.row_share[row]):.4g}% of the summed loss"
+        )
+
+
+def target_classes(document: Document, row: int | None = None) -> np.ndarray:
+    """Class per grid row (P,), or of row ``row`` only (1,): index targets as they are,
+    argmax of per-class targets, +1 / -1 for sign targets. Safe in a worker thread."""
+    target = document.grid_target()
+    if row is not None:
+        target = target[row : row + 1]
+    if document.target_kind == "index":
+        return target
+    if document.target_kind == "sign":
+        return np.where(target > 0, 1, -1)
+    return np.argmax(target, axis=1)
+
+
+def predicted_classes(probs: np.ndarray) -> np.ndarray:
+    """Argmax class per row of (P, C) probabilities; -1 where a row is NaN (cosine)."""
+    best = np.argmax(probs, axis=1)
+    if probs.dtype.kind == "f" and probs.shape[1]:
+        best[np.isnan(probs[:, 0])] = -1
+    return best
+
+
+def column_key(document: Document, evaluation: Evaluation, column: int) -> np.ndarray:
+    """The (P,) array that column ``column`` shows and sorts by. Safe in a worker thread."""
+    if column == SAMPLE:
+        return np.arange(evaluation.row_loss.shape[0])
+    if column == TARGET:
+        return target_classes(document)
+    if column == PREDICTED:
+        return predicted_classes(evaluation.probs)
+    if column == P_TARGET:
+        return evaluation.target_prob
+    if column == SHARE:
+        return evaluation.row_share
+    return evaluation.row_loss
+
+
+def _sorted_order(
+    document: Document, evaluation: Evaluation, column: int, descending: bool
+) -> np.ndarray:
+    return _argsort(column_key(document, evaluation, column), descending)
+
+
+def _argsort(key: np.ndarray, descending: bool) -> np.ndarray:
+    """A stable permutation sorting ``key``; NaN rows go last in either direction."""
+    values = np.asarray(key)
+    # -NaN is NaN, which argsort puts last; ties keep grid order (stable).
+    return np.argsort(-values if descending else values, kind="stable")

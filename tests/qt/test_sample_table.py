@@ -1,0 +1,133 @@
+"""The per-sample table: worst-first sorting, selection both ways, histogram and class totals."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+import lossgui.qt.sample_table as sample_table
+import lossgui.qt.sample_table_model as table_model
+from lossgui.document import Document
+from lossgui.qt.sample_table import SampleTable
+from lossgui.qt.sample_table_model import LOSS, P_TARGET, SAMPLE, TARGET, SampleTableModel
+from lossgui.qt.state import AppState
+
+RNG = np.random.default_rng(5)
+
+
+def _document(rows: int = 300, classes: int = 6) -> Document:
+    target = RNG.integers(0, classes, rows)
+    target[::10] = -100
+    logits = RNG.normal(size=(rows, classes)) * 2
+    return Document(loss="cross_entropy", logits=logits, target=target, title="val")
+
+
+@pytest.fixture
+def table(qapp, qtbot) -> SampleTable:
+    widget = SampleTable(AppState(_document()))
+    qtbot.addWidget(widget)
+    widget.resize(1000, 600)
+    widget.show()
+    qtbot.waitUntil(lambda: not widget.model.background.busy())
+    return widget
+
+
+def _column(table: SampleTable, column: int, rows: int) -> list[float]:
+    model = table.model
+    return [model.data(model.index(r, column), Qt.ItemDataRole.UserRole) for r in range(rows)]
+
+
+def test_model_passes_qtmodeltester(qtmodeltester, qapp) -> None:
+    state = AppState(_document(40, 3))
+    model = SampleTableModel()
+    model.set_source(state.document, state.evaluation)
+    qtmodeltester.check(model, force_py=True)
+
+
+def test_rows_are_sorted_worst_first(table: SampleTable) -> None:
+    ev = table.state.evaluation
+    assert table.model.rowCount() == 300
+    losses = _column(table, LOSS, 300)
+    assert losses[0] == pytest.approx(float(ev.row_loss.max()))
+    assert losses == sorted(losses, reverse=True)
+    shown = table.model.data(table.model.index(0, SAMPLE))
+    assert shown == str(int(np.argmax(ev.row_loss)))
+
+
+def test_header_click_sorts_by_that_column(table: SampleTable, qtbot) -> None:
+    table.table.sortByColumn(SAMPLE, Qt.SortOrder.AscendingOrder)
+    assert _column(table, SAMPLE, 5) == [0, 1, 2, 3, 4]
+    table.table.sortByColumn(P_TARGET, Qt.SortOrder.AscendingOrder)
+    probs = _column(table, P_TARGET, 300)
+    finite = [p for p in probs if not np.isnan(p)]
+    assert finite == sorted(finite)
+    # Ignored samples have no p(target): they come last, not first.
+    assert all(np.isnan(p) for p in probs[len(finite) :])
+    qtbot.mouseClick(table.worst_button, Qt.MouseButton.LeftButton)
+    assert _column(table, LOSS, 1)[0] == pytest.approx(float(table.state.evaluation.row_loss.max()))
+
+
+def test_ignored_samples_say_so(table: SampleTable) -> None:
+    table.table.sortByColumn(SAMPLE, Qt.SortOrder.AscendingOrder)
+    assert table.model.data(table.model.index(0, TARGET)) == "ignored (-100)"
+    second = table.model.data(table.model.index(1, TARGET))
+    assert second == str(int(table.state.document.target[1]))
+
+
+def test_clicking_a_row_selects_that_sample_everywhere(table: SampleTable, qtbot) -> None:
+    view_row = 7
+    sample = table.model.source_row(view_row)
+    rect = table.table.visualRect(table.model.index(view_row, LOSS))
+    qtbot.mouseClick(table.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert table.state.selection[0] == sample
+    loss = float(table.state.evaluation.row_loss[sample])
+    assert table.selected_line.value() == pytest.approx(loss)
+
+
+def test_selection_elsewhere_moves_the_table(table: SampleTable) -> None:
+    table.state.select(123, 2)
+    assert table.model.source_row(table.table.currentIndex().row()) == 123
+    assert table.state.selection == (123, 2)
+
+
+def test_histogram_and_class_totals_match_the_evaluation(table: SampleTable) -> None:
+    ev, doc = table.state.evaluation, table.state.document
+    _x, counts = table.histogram.getData()
+    assert counts.sum() == np.count_nonzero(~ev.ignored)
+    stats = table.stats
+    valid = doc.target >= 0
+    expected = np.bincount(doc.target[valid], weights=ev.row_loss[valid], minlength=6)
+    np.testing.assert_allclose(stats.class_totals, expected)
+    np.testing.assert_array_equal(stats.class_counts, np.bincount(doc.target[valid], minlength=6))
+    assert "30 ignored" in table.summary_label.text()
+
+
+def test_select_worst_of_class(table: SampleTable) -> None:
+    ev, doc = table.state.evaluation, table.state.document
+    assert table.select_worst_of_class(2)
+    mine = np.where(doc.target == 2, ev.row_loss, -np.inf)
+    assert table.state.selection[0] == int(np.argmax(mine))
+    assert "class 2:" in table.class_label.text()
+
+
+def test_large_tables_sort_in_the_background(qapp, qtbot, monkeypatch) -> None:
+    monkeypatch.setattr(table_model, "SYNC_SORT_ROWS", 50)
+    monkeypatch.setattr(sample_table, "SYNC_SORT_ROWS", 50)
+    widget = SampleTable(AppState(_document(2000, 4)))
+    qtbot.addWidget(widget)
+    qtbot.waitUntil(lambda: not widget.model.background.busy())
+    losses = _column(widget, LOSS, 2000)
+    assert losses == sorted(losses, reverse=True)
+    assert widget.stats is not None and widget.stats.worst == widget.model.source_row(0)
+
+
+def test_a_rejected_document_keeps_the_last_valid_rows(table: SampleTable) -> None:
+    before = table.model.evaluation
+    assert table.state.edit(lambda d: d.with_option("label_smoothing", 0.5), "smooth")
+    assert table.model.evaluation is table.state.evaluation is not before
+    table.state.edit(lambda d: d.with_shape(300, 2), "shrink")
+    # Targets up to 5 no longer fit 2 classes: PyTorch refuses, the table keeps its rows.
+    assert table.state.error is not None
+    assert table.model.rowCount() == 300
+    assert table.stale_label.isVisible()

@@ -1,0 +1,178 @@
+"""The spatial panel: its pictures are core's per-pixel numbers, a click selects the pixel."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPointF, Qt
+
+from lossgui.core import segmentation as seg
+from lossgui.document import Document
+from lossgui.qt.panels.spatial import SpatialPanel
+from lossgui.qt.state import AppState
+
+N, C, H, W = 2, 4, 12, 16
+
+
+def _segmentation() -> Document:
+    rng = np.random.default_rng(2)
+    target = rng.integers(0, C, (N, H, W))
+    target[0, :3, :4] = 255
+    logits = rng.normal(size=(N, C, H, W)).astype(np.float32)
+    logits += 2.0 * np.moveaxis(np.eye(C, dtype=np.float32)[target.clip(0, C - 1)], -1, 1)
+    return Document(
+        loss="cross_entropy", logits=logits, target=target, options={"ignore_index": 255}
+    )
+
+
+@pytest.fixture
+def panel(qapp, qtbot) -> SpatialPanel:
+    widget = SpatialPanel(AppState(_segmentation()))
+    qtbot.addWidget(widget)
+    widget.resize(1100, 650)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+def test_pictures_are_the_evaluations_per_pixel_values(panel: SpatialPanel) -> None:
+    ev, doc = panel.state.evaluation, panel.state.document
+    n = panel.image_box.value()
+    assert n == 0
+    loss = ev.row_loss[: H * W].reshape(H, W)
+    ignored = ev.ignored[: H * W].reshape(H, W)
+    shown = panel.loss_image.image
+    assert shown.shape == (H, W)
+    np.testing.assert_array_equal(shown[~ignored], loss[~ignored])
+    assert np.isnan(shown[ignored]).all() and ignored.sum() == 12
+    grad = ev.grad[: H * W]
+    np.testing.assert_allclose(
+        panel.grad_image.image[~ignored], np.linalg.norm(grad, axis=1).reshape(H, W)[~ignored]
+    )
+    np.testing.assert_array_equal(panel.predicted_image.image, np.argmax(doc.logits[0], axis=0))
+    target = panel.target_image.image
+    assert (target[ignored] == C).all()  # drawn in the ignored grey
+    np.testing.assert_array_equal(target[~ignored], doc.target[0][~ignored])
+
+
+def test_dice_iou_bars_score_the_shown_image(panel: SpatialPanel) -> None:
+    doc = panel.state.document
+    dice, iou = seg.dice_iou(np.argmax(doc.logits[0], axis=0), doc.target[0], C, 255)
+    np.testing.assert_allclose(panel.dice_bars.opts["height"], dice)
+    np.testing.assert_allclose(panel.iou_bars.opts["height"], iou)
+
+
+def test_whole_batch_scope(panel: SpatialPanel, qtbot) -> None:
+    doc = panel.state.document
+    panel.scope_box.setCurrentIndex(1)
+    expected, _ = seg.dice_iou(np.argmax(doc.logits, axis=1), doc.target, C, 255)
+    qtbot.waitUntil(lambda: np.allclose(panel.dice_bars.opts["height"], expected))
+
+
+def _click_pixel(panel: SpatialPanel, plot_index: int, i: int, j: int, qtbot) -> None:
+    plot = panel.image_plots[plot_index]
+    view = plot.getPlotItem().getViewBox()
+    scene_pos = view.mapViewToScene(QPointF(j + 0.5, i + 0.5))
+    pos = plot.mapFromScene(scene_pos)
+    qtbot.mouseClick(plot.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+
+
+def test_clicking_a_pixel_selects_its_grid_row(panel: SpatialPanel, qtbot) -> None:
+    _click_pixel(panel, 0, 5, 9, qtbot)
+    row = panel.state.selection[0]
+    assert row == seg.pixel_row(0, 5, 9, (H, W))
+    np.testing.assert_array_equal(
+        panel.state.document.grid_logits()[row], panel.state.document.logits[0, :, 5, 9]
+    )
+    marker = panel.markers[0].getData()
+    assert (marker[0][0], marker[1][0]) == (9.5, 5.5)
+    assert "pixel (5, 9)" in panel.info_label.text()
+
+
+def test_selecting_a_row_in_another_image_shows_that_image(panel: SpatialPanel) -> None:
+    panel.state.select(seg.pixel_row(1, 2, 3, (H, W)), 0)
+    assert panel.image_box.value() == 1
+    np.testing.assert_array_equal(
+        panel.predicted_image.image, np.argmax(panel.state.document.logits[1], axis=0)
+    )
+
+
+def test_changing_the_image_keeps_the_pixel(panel: SpatialPanel) -> None:
+    panel.select_pixel(0, 4, 6)
+    panel.image_box.setValue(1)
+    assert panel.state.selection[0] == seg.pixel_row(1, 4, 6, (H, W))
+
+
+def test_a_non_spatial_batch_gets_an_explanation(qapp, qtbot) -> None:
+    widget = SpatialPanel(AppState())
+    qtbot.addWidget(widget)
+    widget.show()
+    assert widget.pages.currentIndex() == 0
+    assert "(N, C, H, W)" in widget.note.text() and "(4, 3)" in widget.note.text()
+    assert not widget.image_box.isEnabled()
+
+
+def _drag(panel: SpatialPanel, plot_index: int, points: list[tuple[int, int]], qtbot) -> None:
+    """Press at the first pixel, move through the others, release at the last."""
+    plot = panel.image_plots[plot_index]
+    view = plot.getPlotItem().getViewBox()
+
+    def widget_pos(i: int, j: int):
+        return plot.mapFromScene(view.mapViewToScene(QPointF(j + 0.5, i + 0.5)))
+
+    viewport = plot.viewport()
+    left = Qt.MouseButton.LeftButton
+    qtbot.mousePress(viewport, left, pos=widget_pos(*points[0]))
+    for point in points[1:]:
+        qtbot.mouseMove(viewport, pos=widget_pos(*point))
+    qtbot.mouseRelease(viewport, left, pos=widget_pos(*points[-1]))
+
+
+def test_a_brush_stroke_paints_targets_as_one_undo_step(panel: SpatialPanel, qtbot) -> None:
+    state = panel.state
+    before = state.document
+    panel.brush_bar.toggle.setChecked(True)
+    panel.brush_bar.value_box.setCurrentIndex(panel.brush_bar.value_box.findData(3))
+    panel.brush_bar.radius_box.setValue(0)
+    _drag(panel, 2, [(6, 4), (6, 6), (6, 8), (6, 10)], qtbot)
+    assert state.undo_stack.count() == 1
+    target = state.document.target[0]
+    assert (target[6, 4:11] == 3).all()
+    changed = target != before.target[0]
+    assert changed.sum() <= 7 and not changed[:6].any() and not changed[7:].any()
+    assert (state.document.target[1] == before.target[1]).all()
+    assert (panel.target_image.image[6, 4:11] == 3).all()
+    state.undo_stack.undo()
+    assert state.document is before
+
+
+def test_painting_ignore_and_clicking_paints_a_disc(panel: SpatialPanel, qtbot) -> None:
+    state = panel.state
+    bar = panel.brush_bar
+    bar.toggle.setChecked(True)
+    assert bar.value_box.itemText(bar.value_box.count() - 1) == "ignore (255)"
+    bar.value_box.setCurrentIndex(bar.value_box.count() - 1)
+    bar.radius_box.setValue(1)
+    selection = state.selection
+    before = np.array(state.document.target[0])
+    _click_pixel(panel, 0, 8, 8, qtbot)
+    assert state.undo_stack.count() == 1
+    target = state.document.target[0]
+    assert (target[7:10, 8] == 255).all() and (target[8, 7:10] == 255).all()
+    # A radius-1 disc is a plus: the corners keep their classes.
+    corners = (np.array([7, 7, 9, 9]), np.array([7, 9, 7, 9]))
+    np.testing.assert_array_equal(target[corners], before[corners])
+    assert state.selection == selection  # painting does not select
+    assert np.isnan(panel.loss_image.image[8, 8])  # ignored pixels leave the loss map
+
+
+def test_with_targets_refuses_classes_the_batch_does_not_have() -> None:
+    from lossgui.document import EditError
+
+    doc = _segmentation()
+    with pytest.raises(EditError, match="out of range"):
+        doc.with_targets(np.array([0, 1]), 7)
+    with pytest.raises(EditError, match="between 0 and"):
+        doc.with_targets(np.array([N * H * W]), 1)
+    painted = doc.with_targets(np.array([0, 5, 5]), 255)
+    assert painted.target.reshape(-1)[[0, 5]].tolist() == [255, 255]
