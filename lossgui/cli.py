@@ -17,6 +17,8 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, NoReturn
 
+import numpy as np
+
 from lossgui.document import Document, EditError
 
 if TYPE_CHECKING:
@@ -75,6 +77,12 @@ def build_parser() -> argparse.ArgumentParser:
     output.add_argument("--print", action="store_true", help="print the loss and per-sample losses")
     output.add_argument("--screenshot", metavar="OUT.png", help="write a PNG of the window, exit")
     output.add_argument("--size", metavar="WxH", help="screenshot size (default 1440x900)")
+    output.add_argument(
+        "--pytorch", action="store_true", help="print a PyTorch script that computes this loss"
+    )
+    output.add_argument(
+        "--numpy", action="store_true", help="print the same script using lossgui.core"
+    )
     return parser
 
 
@@ -166,8 +174,17 @@ def print_presets() -> None:
         print(f"{name:<{width}}  {preset.description}")
 
 
-def print_evaluation(doc: Document) -> int:
-    """Print ``loss = <value>`` then one line per sample; 1 when PyTorch would refuse."""
+# Up to this many rows --print lists every row; beyond it, the worst ones.
+_LIST_ALL_ROWS = 20
+_WORST_SHOWN = 10
+
+
+def print_evaluation(doc: Document, summary: bool = False) -> int:
+    """Print ``loss = <value>`` then the per-sample losses; 1 when PyTorch would refuse.
+
+    Small batches list every row; large ones (or ``summary``) list the ten
+    highest per-sample losses with their indices, worst first.
+    """
     from lossgui.core.evaluate import evaluate
 
     try:
@@ -180,10 +197,26 @@ def print_evaluation(doc: Document) -> int:
         return 1
     print(f"loss = {result.value!r}")
     print(f"{doc.spec.label}, reduction {result.reduction}: {result.explanation}")
-    print("per-sample losses:")
-    for row in range(doc.rows):
+    if summary or doc.rows > _LIST_ALL_ROWS:
+        losses = np.where(result.ignored, -np.inf, np.nan_to_num(result.row_loss, nan=np.inf))
+        worst = np.argsort(-losses, kind="stable")[:_WORST_SHOWN]
+        print(f"{doc.rows} samples; the {len(worst)} highest per-sample losses (index: loss):")
+        rows = [int(r) for r in worst]
+    else:
+        print("per-sample losses:")
+        rows = list(range(doc.rows))
+    for row in rows:
         value = "ignored" if result.ignored[row] else repr(float(result.row_loss[row]))
         print(f"  {doc.row_label(row)}: {value}")
+    return 0
+
+
+def print_snippet(doc: Document, language: str) -> int:
+    """Print the PyTorch (or lossgui.core) script that reproduces ``doc``'s value."""
+    from lossgui.codegen import numpy_snippet, pytorch_snippet
+
+    make = pytorch_snippet if language == "pytorch" else numpy_snippet
+    print(make(doc), end="")
     return 0
 
 
@@ -299,8 +332,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.size and not args.screenshot:
             raise CliError("--size sets the size of --screenshot; add --screenshot OUT.png")
         doc = build_document(args)
+        if args.pytorch or args.numpy:
+            return print_snippet(doc, "pytorch" if args.pytorch else "numpy")
         if args.print or args.screenshot:
-            status = print_evaluation(doc) if args.print else 0
+            status = print_evaluation(doc, summary=args.open is not None) if args.print else 0
             if args.screenshot:
                 status = take_screenshot(doc, args.screenshot, args.size) or status
             return status
