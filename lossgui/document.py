@@ -196,9 +196,7 @@ class Document:
                     f"BCELoss takes probabilities in [0, 1]; {number:g} is not "
                     "(choose 'Sigmoid first' to type logits)"
                 )
-        grid = np.array(self.grid_logits())
-        grid[row, col] = number
-        return replace(self, logits=from_grid(grid, self.logits.shape))
+        return replace(self, logits=_with_grid_cell(self.logits, row, col, number))
 
     def with_cells(self, top: int, left: int, block: np.ndarray) -> Document:
         """Paste a (rows, cols) block of logits at (top, left), clipped to the grid."""
@@ -304,6 +302,22 @@ class Document:
         from lossgui.document_convert import resize
 
         return resize(self, rows, classes)
+
+
+def _with_grid_cell(array: np.ndarray, row: int, col: int, number: float) -> np.ndarray:
+    """A read-only copy of ``array`` with grid cell (row, col) set: one copy, same layout.
+
+    A large batch is copied once (in its own memory order, so a classes-last
+    batch stays classes last) instead of through a (P, C) grid copy and back.
+    """
+    rows = array.shape[0] * int(np.prod(array.shape[2:], dtype=np.int64))
+    if not (-rows <= row < rows and -array.shape[1] <= col < array.shape[1]):
+        raise EditError(f"cell ({row}, {col}) is outside the {rows} × {array.shape[1]} grid")
+    position = np.unravel_index(row % rows, (array.shape[0], *array.shape[2:]))
+    copy = array.copy(order="K")
+    copy[(position[0], col % array.shape[1], *position[1:])] = number
+    copy.setflags(write=False)
+    return copy
 
 
 def _check_option(opt: Any, value: Any, classes: int) -> Any:

@@ -17,13 +17,15 @@ Formats
 
 Nothing in a file is ever executed: NumPy files are read with
 ``allow_pickle=False`` (object arrays are refused before any byte of data is
-read) and torch files with ``weights_only=True``. Large ``.npy`` files are
-memory-mapped read-only, so (N, C) logits share the file's pages instead of
-being copied; ``.npz`` members are read once into fresh arrays that the
-Document then shares (marked read-only, no second copy). Spatial logits
-(N, C, d1, ..., dk) are stored once more with the class axis last in memory
-(:func:`classes_last`), so the grid's rows are a view for every panel. Every
-problem is one sentence in a :class:`LoadError`.
+read) and torch files with ``weights_only=True``. Large ``.npy`` files of
+(N, C) logits are memory-mapped read-only, so they share the file's pages
+instead of being copied; ``.npz`` members are read once into fresh arrays that
+the Document then shares (marked read-only, no second copy). Spatial logits
+(N, C, d1, ..., dk) are stored with the class axis last in memory
+(:func:`classes_last`), so the grid's rows are a view for every panel; from
+.npy and .npz files they are read straight into that layout, a few megabytes
+at a time, so the batch is never held twice. Every problem is one sentence in
+a :class:`LoadError`.
 """
 
 from __future__ import annotations
@@ -131,7 +133,9 @@ def _read_target(path: Path) -> np.ndarray:
     if path.suffix.lower() in _TABLE:
         table, _ = read_table(path, target_column=False)
         return table[:, 0] if table.shape[1] == 1 else table
-    return _pick(_read_named(path, needs_target=False)[0], _TARGET_KEYS, "target", path)[1]
+    # Only the target array is read (a target file needs no input array).
+    arrays = read_npz(path) if path.suffix.lower() == ".npz" else read_torch(path)
+    return _pick(arrays, _TARGET_KEYS, "target", path)[1]
 
 
 def load_arrays(path: str | Path, target_path: str | Path | None = None) -> LoadedArrays:
@@ -426,6 +430,8 @@ def classes_last(logits: np.ndarray) -> np.ndarray:
     """
     if logits.ndim <= 2:
         return logits
+    if np.moveaxis(logits, 1, -1).flags.c_contiguous:
+        return _readonly(logits)  # read that way already (see loaders_io.read_classes_last)
     stored = np.ascontiguousarray(np.moveaxis(logits, 1, -1))
     stored.setflags(write=False)
     return np.moveaxis(stored, -1, 1)

@@ -20,18 +20,25 @@ import numpy as np
 from numpy.lib import format as npformat
 
 __all__ = [
+    "CLASSES_LAST_NAMES",
     "MMAP_THRESHOLD",
+    "STREAM_CHUNK",
     "LoadError",
     "NpzArrays",
     "as_numeric",
+    "read_classes_last",
     "read_npy",
     "read_npz",
     "read_table",
     "read_torch",
 ]
 
-#: .npy files at least this large are memory-mapped instead of read.
+#: .npy files at least this large are memory-mapped instead of read (unless spatial, see below).
 MMAP_THRESHOLD = 1 << 20
+#: Bytes read at a time while a spatial float array is stored with its classes last.
+STREAM_CHUNK = 1 << 22
+#: Arrays of an .npz read straight into the classes-last layout when spatial (the logits).
+CLASSES_LAST_NAMES = ("input", "logits")
 _TARGET_NAMES = ("target", "label", "labels", "y")
 _NPY_MAGIC = b"\x93NUMPY"
 # What a corrupt or truncated file raises from numpy / zipfile / zlib.
@@ -52,8 +59,8 @@ def as_numeric(array: object, what: str, name: str) -> np.ndarray:
     return arr
 
 
-def _header(fp: IO[bytes], name: str, what: str) -> tuple[tuple[int, ...], np.dtype, int]:
-    """Shape, dtype and data size of the .npy stream ``fp`` (positioned at its start)."""
+def _header(fp: IO[bytes], name: str, what: str) -> tuple[tuple[int, ...], np.dtype, int, bool]:
+    """Shape, dtype, data size and Fortran order of the .npy stream ``fp`` (at its start)."""
     try:
         if fp.read(6) != _NPY_MAGIC:
             raise LoadError(f"{name}: {what} is not a NumPy array (no .npy header)")
@@ -65,7 +72,7 @@ def _header(fp: IO[bytes], name: str, what: str) -> tuple[tuple[int, ...], np.dt
         }.get(version)
         if reader is None:
             raise LoadError(f"{name}: {what} uses .npy format {version}, which lossgui cannot read")
-        shape, _fortran, dtype = reader(fp)
+        shape, fortran, dtype = reader(fp)
     except LoadError:
         raise
     except Exception as err:  # the header is parsed as a Python literal: any failure
@@ -77,20 +84,78 @@ def _header(fp: IO[bytes], name: str, what: str) -> tuple[tuple[int, ...], np.dt
         )
     if dtype.kind not in "biuf":
         raise LoadError(f"{name}: {what} has dtype {dtype}; it must hold numbers")
-    return shape, dtype, int(np.prod(shape, dtype=object)) * dtype.itemsize
+    return shape, dtype, int(np.prod(shape, dtype=object)) * dtype.itemsize, bool(fortran)
+
+
+def _streams_classes_last(shape: tuple[int, ...], dtype: np.dtype, fortran: bool) -> bool:
+    """Whether :func:`read_classes_last` reads this array: spatial float data in C order."""
+    return len(shape) > 2 and dtype.kind == "f" and not fortran and 0 not in shape
+
+
+def read_classes_last(
+    fp: IO[bytes], shape: tuple[int, ...], dtype: np.dtype, name: str
+) -> np.ndarray:
+    """Read C-order (N, C, d1, ..., dk) data from ``fp`` into memory stored classes last.
+
+    Reading a whole array and then re-storing it classes last would hold it
+    twice; here :data:`STREAM_CHUNK` bytes (a few class planes of one image) are
+    read at a time and scattered straight to their place, so the peak is the
+    array once. float16 becomes float32; other floats keep their dtype in
+    native byte order.
+
+    Returns
+    -------
+    ndarray, shape ``shape``
+        A view of (N, d1, ..., dk, C) contiguous memory, the layout
+        :func:`lossgui.loaders.classes_last` produces.
+    """
+    n, c = shape[0], shape[1]
+    span = int(np.prod(shape[2:], dtype=np.int64))
+    itemsize = dtype.itemsize
+    stored_dtype = np.dtype(np.float32) if itemsize == 2 else dtype.newbyteorder("=")
+    stored = np.empty((n, span, c), dtype=stored_dtype)
+    plane = span * itemsize
+    planes = max(1, min(c, STREAM_CHUNK // max(plane, 1)))
+    step = max(1, STREAM_CHUNK // itemsize)  # elements per read when one plane is larger
+
+    def read(count: int) -> np.ndarray:
+        data = fp.read(count * itemsize)
+        if len(data) != count * itemsize:
+            raise LoadError(f"{name} is truncated: its data ends early")
+        return np.frombuffer(data, dtype=dtype)
+
+    for i in range(n):
+        for c0 in range(0, c, planes):
+            c1 = min(c0 + planes, c)
+            if plane <= STREAM_CHUNK:
+                stored[i, :, c0:c1] = read((c1 - c0) * span).reshape(c1 - c0, span).T
+                continue
+            for s0 in range(0, span, step):
+                s1 = min(s0 + step, span)
+                stored[i, s0:s1, c0] = read(s1 - s0)
+    return np.moveaxis(stored.reshape(n, *shape[2:], c), -1, 1)
 
 
 def read_npy(path: Path) -> np.ndarray:
     """The array of a .npy file: memory-mapped read-only when large, else read."""
     size = path.stat().st_size
     with path.open("rb") as fp:
-        shape, _dtype, nbytes = _header(fp, path.name, "the file")
+        shape, dtype, nbytes, fortran = _header(fp, path.name, "the file")
         available = size - fp.tell()
-    if nbytes > available:
-        raise LoadError(
-            f"{path.name} is truncated: its header promises shape {shape} "
-            f"({nbytes} bytes) but only {available} bytes follow"
-        )
+        if nbytes > available:
+            raise LoadError(
+                f"{path.name} is truncated: its header promises shape {shape} "
+                f"({nbytes} bytes) but only {available} bytes follow"
+            )
+        if size >= MMAP_THRESHOLD and _streams_classes_last(shape, dtype, fortran):
+            # Spatial logits are re-stored classes last anyway: read them that way
+            # once, instead of mapping the file and copying it whole.
+            try:
+                return read_classes_last(fp, shape, dtype, path.name)
+            except MemoryError:
+                raise LoadError(f"{path.name} is too large to fit in memory") from None
+            except OSError as err:
+                raise LoadError(f"{path.name} could not be read ({err})") from None
     try:
         if size >= MMAP_THRESHOLD and nbytes > 0:
             # A read-only map: the Document shares the file's pages, no copy.
@@ -110,6 +175,8 @@ class NpzArrays(Mapping[str, np.ndarray]):
     """
 
     def __init__(self, path: Path, members: dict[str, zipfile.ZipInfo]) -> None:
+        # The logits (CLASSES_LAST_NAMES) of a spatial batch are read straight
+        # into the classes-last layout (:func:`read_classes_last`).
         self._path = path
         self._members = members
         self._cache: dict[str, np.ndarray] = {}
@@ -118,6 +185,10 @@ class NpzArrays(Mapping[str, np.ndarray]):
         if key not in self._cache:
             self._cache[key] = self._read(key)
         return self._cache[key]
+
+    def __contains__(self, key: object) -> bool:
+        # Mapping's own __contains__ would read the array to answer.
+        return key in self._members
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._members)
@@ -131,13 +202,15 @@ class NpzArrays(Mapping[str, np.ndarray]):
         name = self._path.name
         try:
             with zipfile.ZipFile(self._path) as zf, zf.open(info) as fp:
-                shape, _dtype, nbytes = _header(fp, name, what)
+                shape, dtype, nbytes, fortran = _header(fp, name, what)
                 header_size = fp.tell()
                 if header_size + nbytes > info.file_size:
                     raise LoadError(
                         f"{name}: {what} is truncated: its header promises shape {shape} "
                         f"({nbytes} bytes) but the archive holds {info.file_size - header_size}"
                     )
+                if key in CLASSES_LAST_NAMES and _streams_classes_last(shape, dtype, fortran):
+                    return read_classes_last(fp, shape, dtype, f"{name}: {what}")
                 fp.seek(0)
                 # Reads straight into one new array (chunked), no intermediate copy.
                 return npformat.read_array(fp, allow_pickle=False)

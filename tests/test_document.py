@@ -116,3 +116,38 @@ def test_float32_logits_are_not_upcast():
     logits = np.zeros((3, 2), dtype=np.float32)
     doc = Document("cross_entropy", logits, np.zeros(3, dtype=np.int64))
     assert doc.logits.dtype == np.float32
+
+
+def test_cell_edit_of_a_classes_last_batch_copies_it_once_in_its_layout():
+    rng = np.random.default_rng(4)
+    stored = np.ascontiguousarray(rng.normal(size=(2, 5, 6, 3)).astype(np.float32))
+    logits = np.moveaxis(stored, -1, 1)  # (N, C, H, W) with the classes last in memory
+    doc = Document(loss="cross_entropy", logits=logits, target=rng.integers(0, 3, (2, 5, 6)))
+    edited = doc.with_cell(5 * 6 + 7, 2, -4.0)  # image 1, pixel (1, 1), class 2
+    assert edited.logits[1, 2, 1, 1] == np.float32(-4.0)
+    assert edited.logits.dtype == np.float32
+    assert np.moveaxis(edited.logits, 1, -1).flags.c_contiguous  # grid rows stay a view
+    assert not edited.logits.flags.writeable
+    changed = edited.logits != doc.logits
+    assert changed.sum() == 1 and doc.logits[1, 2, 1, 1] != -4.0
+    with pytest.raises(EditError, match="outside"):
+        doc.with_cell(2 * 5 * 6, 0, 1.0)
+
+
+def test_cell_edit_of_a_large_batch_makes_one_copy_not_two():
+    import tracemalloc
+
+    stored = np.zeros((4, 100, 100, 8), dtype=np.float32)
+    doc = Document(
+        loss="cross_entropy",
+        logits=np.moveaxis(stored, -1, 1),
+        target=np.zeros((4, 100, 100), dtype=np.int64),
+    )
+    tracemalloc.start()
+    try:
+        edited = doc.with_cell(123, 4, 2.5)
+        _kept, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 1.5 * doc.logits.nbytes  # through a (P, C) grid copy it was 2x
+    assert edited.grid_logits()[123, 4] == 2.5

@@ -67,7 +67,11 @@ def softmax(x: ArrayLike, dim: int | None = None) -> np.ndarray:
     d = softmax_dim(arr.ndim, dim)
     if arr.shape[d] == 0:
         return arr.copy()  # zero classes: nothing to normalise (np.max would raise)
-    shifted = arr - np.max(arr, axis=d, keepdims=True)
+    # A row holding both ~3e38 and ~-3e38 overflows x - max to -inf, whose exp is
+    # exactly the 0 PyTorch gives; a row holding inf gives NaN (inf - inf), as in
+    # PyTorch. Both are the right answer, not an error.
+    with np.errstate(over="ignore", invalid="ignore"):
+        shifted = arr - np.max(arr, axis=d, keepdims=True)
     e = np.exp(shifted)
     e /= np.sum(e, axis=d, keepdims=True)
     return e
@@ -84,7 +88,8 @@ def log_softmax(x: ArrayLike, dim: int | None = None) -> np.ndarray:
     d = softmax_dim(arr.ndim, dim)
     if arr.shape[d] == 0:
         return arr.copy()
-    shifted = arr - np.max(arr, axis=d, keepdims=True)
+    with np.errstate(over="ignore", invalid="ignore"):  # as in softmax above
+        shifted = arr - np.max(arr, axis=d, keepdims=True)
     return shifted - np.log(np.sum(np.exp(shifted), axis=d, keepdims=True))
 
 

@@ -7,24 +7,26 @@ the per-row decomposition once; panels read the result instead of recomputing.
 
 Large inputs (at least :data:`LARGE_INPUT` elements, e.g. a segmentation batch
 (8, 21, 400, 400)) take a lean path so that evaluating stays within a second or
-two and about twice the input's memory: ``grad`` and ``probs`` keep the input's
-float dtype (float32 stays float32) instead of float64, the probabilities are
-written block by block straight into the (P, C) grid layout on all cores,
-class-index cross entropy's gradient is assembled from those probabilities with
-the core's own coefficients (no (N, C, ...) gradient beside its grid copy), and
-cross entropy skips its full-size intermediate arrays (``parts`` is None). The
-loss value is still the one the loss function returns, bit for bit.
+two and about twice the input's memory: ``grad`` keeps the input's float dtype
+(float32 stays float32) instead of float64; the (P, C) probabilities are not
+kept (:attr:`Evaluation.probs` computes them on first use; the panels ask
+:meth:`Evaluation.row_probs` for the rows they show); class-index cross
+entropy's gradient is the softmax, written block by block straight into the
+(P, C) grid layout on all cores, turned into the gradient in place with the
+core's own coefficients; and cross entropy skips its full-size intermediate
+arrays (``parts`` is None). The loss value is still the one the loss function
+returns, bit for bit.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from lossgui.core.activations import sigmoid, softmax
+from lossgui.core.activations import sigmoid
 from lossgui.core.categorical import (
     FAST_PATH_MIN_SIZE,
     CrossEntropyParts,
@@ -32,8 +34,17 @@ from lossgui.core.categorical import (
     nll_loss_parts,
 )
 from lossgui.core.categorical_args import CategoricalArgs, parse_args
-from lossgui.core.grid_map import grid_map
+from lossgui.core.grid_map import grid_map, grid_pick
 from lossgui.core.registry import LossSpec, get_spec
+from lossgui.core.row_probs import (
+    RowIndex,
+    RowProbabilities,
+    pick_columns,
+    predicted_from_probs,
+    probability_kind,
+    row_probabilities,
+    target_columns,
+)
 
 __all__ = [
     "LARGE_INPUT",
@@ -85,8 +96,6 @@ class Evaluation:
         ``row_loss / numerator``; NaN where the numerator is 0.
     grad : ndarray, shape (P, C), float64 (the input's dtype for large inputs)
         d(value) / d(grid cell), through the input transform.
-    probs : ndarray, shape (P, C), float64 (the input's dtype for large inputs)
-        The model's probabilities per row (softmax or sigmoid); NaN for cosine.
     target_prob : ndarray, shape (P,), float64
         Probability given to the target class (index targets), NaN otherwise or ignored.
     ignored : ndarray, shape (P,), bool
@@ -94,6 +103,12 @@ class Evaluation:
     parts : CrossEntropyParts or None
         The CE / NLL decomposition, for the pipeline view; None for other
         losses and for large inputs (its full-size arrays would double memory).
+    source : RowProbabilities
+        Computes the probabilities of any rows from the logits (see :meth:`row_probs`).
+    probs : ndarray, shape (P, C), float64 (the input's dtype for large inputs)
+        The model's probabilities per row (softmax or sigmoid); NaN for cosine.
+        Computed when evaluated for small inputs; for large ones on first use
+        (as much memory as the logits, kept afterwards): prefer :meth:`row_probs`.
     """
 
     value: float
@@ -105,10 +120,40 @@ class Evaluation:
     row_loss: np.ndarray
     row_share: np.ndarray
     grad: np.ndarray
-    probs: np.ndarray
     target_prob: np.ndarray
     ignored: np.ndarray
     parts: CrossEntropyParts | None
+    source: RowProbabilities = field(repr=False)
+    _probs: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def classes(self) -> int:
+        """C, the number of grid columns."""
+        return int(self.grad.shape[1])
+
+    @property
+    def probs(self) -> np.ndarray:
+        """(P, C) probabilities (see the class docstring: large inputs compute them now)."""
+        if self._probs is None:
+            # Frozen: the cache is set once, like functools.cached_property would.
+            object.__setattr__(self, "_probs", self.source.all())
+        assert self._probs is not None
+        return self._probs
+
+    def row_probs(self, rows: RowIndex) -> np.ndarray:
+        """Probabilities of grid rows ``rows``: (C,) for an int, (k, C) for a slice or indices.
+
+        Cheap for a few rows whatever the batch size; equal to ``probs[rows]``.
+        """
+        if self._probs is not None:
+            return self._probs[rows]
+        return self.source.rows(rows)
+
+    def predicted(self) -> np.ndarray:
+        """The most probable class per grid row, shape (P,) int64; -1 where undefined (cosine)."""
+        if self._probs is not None:
+            return predicted_from_probs(self._probs)
+        return self.source.predicted()
 
 
 def loss_kwargs(spec: LossSpec, options: Mapping[str, Any], dtype: np.dtype) -> dict[str, Any]:
@@ -147,7 +192,7 @@ def prepare_inputs(
     int64; other targets take ``dtype``.
     """
     dt = np.dtype(dtype)
-    x = np.asarray(logits, dtype=dt)
+    x = cast(logits, dt)
     if transform == "log_softmax":
         from lossgui.core.activations import log_softmax
 
@@ -157,8 +202,18 @@ def prepare_inputs(
     elif transform != "none":
         raise ValueError(f"unknown input transform {transform!r}")
     kind_is_int = np.issubdtype(np.asarray(target).dtype, np.integer)
-    t = np.asarray(target, dtype=np.int64 if kind_is_int else dt)
+    t = np.asarray(target, dtype=np.int64) if kind_is_int else cast(target, dt)
     return x, t
+
+
+def cast(values: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """``values`` in ``dtype``; float64 numbers beyond float32's range become +-inf.
+
+    That is what ``torch.tensor(1e39, dtype=torch.float32)`` gives, so the
+    overflow is the faithful answer rather than a warning.
+    """
+    with np.errstate(over="ignore"):
+        return np.asarray(values, dtype=dtype)
 
 
 def _transform_backward(grad: np.ndarray, x: np.ndarray, transform: str) -> np.ndarray:
@@ -237,7 +292,7 @@ def evaluate(
     if spec.name == "cosine_embedding_loss":
         if input2 is None:
             raise ValueError("cosine_embedding_loss needs a second input of the first's shape")
-        args = (x, np.asarray(input2, dtype=dt), t)
+        args = (x, cast(input2, dt), t)
     large = x.size >= LARGE_INPUT
     # float64 for the small batches people type (exact display); the input's
     # dtype for large ones, where a float64 copy would double the memory.
@@ -257,11 +312,25 @@ def evaluate(
             returned if reduction == "none" else spec.fn(*args, **{**kwargs, "reduction": "none"})
         )
     grid_rows = int(np.prod(x.shape)) // x.shape[1] if x.ndim >= 2 else 1
-    probs, target_prob, ignored = _probabilities(spec, x, t, transform, kwargs, grid_rows, large)
-    if large and categorical and spec.name == "cross_entropy" and x.ndim >= 2:
-        # From the grid probabilities: no (N, C, ...) gradient next to its grid copy.
-        grad = _cross_entropy_grid_grad(_checked(spec, x, t, kwargs, reduction), probs)
+    kind = probability_kind(spec, transform)
+    source = RowProbabilities(np.asarray(logits), transform, dt, kind, work)
+    ignored, columns = target_columns(spec, t, kwargs, grid_rows)
+    probs: np.ndarray | None = None
+    if large and x.ndim >= 2 and categorical and spec.name == "cross_entropy":
+        # The softmax rows become the gradient in place: besides the logits, the
+        # gradient is the only (P, C) array, and no (N, C, ...) one is made.
+        rows = grid_map(x, "softmax", x.dtype)
+        target_prob = pick_columns(rows, columns)
+        grad = _cross_entropy_grid_grad(_checked(spec, x, t, kwargs, reduction), rows)
+    elif large and x.ndim >= 2:
+        target_prob = (
+            np.full(grid_rows, np.nan) if columns is None else grid_pick(x, kind, x.dtype, columns)
+        )
+        grad = _grid_grad(spec, args, kwargs, x, transform, work)
     else:
+        xg = x.astype(np.float64)
+        probs = row_probabilities(kind, to_grid(xg) if x.ndim >= 2 else xg.reshape(1, -1))
+        target_prob = pick_columns(probs, columns)
         grad = _grid_grad(spec, args, kwargs, x, transform, work)
     row_loss = _row_losses(none_values, x.shape, grid_rows, large)
 
@@ -293,10 +362,11 @@ def evaluate(
         row_loss=row_loss,
         row_share=row_share,
         grad=grad,
-        probs=probs,
         target_prob=target_prob,
         ignored=ignored,
         parts=parts,
+        source=source,
+        _probs=probs,
     )
 
 
@@ -329,21 +399,27 @@ def _mean_denominator(
     return _checked(spec, x, t, kwargs, "mean").denominator
 
 
-def _cross_entropy_grid_grad(checked: CategoricalArgs, probs: np.ndarray) -> np.ndarray:
-    """Class-index cross entropy's gradient as (P, C) rows, from the (P, C) softmax.
+def _cross_entropy_grid_grad(checked: CategoricalArgs, rows: np.ndarray) -> np.ndarray:
+    """Class-index cross entropy's gradient as (P, C) rows, made in place from the softmax rows.
 
     ``a p_c - b [c == y] - e w_c`` per row, with the core's coefficients
     (:meth:`CategoricalArgs.index_grad_coefficients`); equal to
     ``to_grid(cross_entropy_grad(...))`` up to float rounding of the last bit.
+    ``rows`` (the (P, C) softmax) is overwritten and returned.
     """
     a, b, e = checked.index_grad_coefficients()
     assert checked.classes is not None
-    grad = probs * a.reshape(-1, 1)
-    rows = np.arange(grad.shape[0])
-    grad[rows, checked.classes.reshape(-1)] -= b.reshape(-1)
+    grad = rows
+    grad *= a.reshape(-1, 1)
+    index = np.arange(grad.shape[0])
+    grad[index, checked.classes.reshape(-1)] -= b.reshape(-1)
     if e is not None:
         w = checked.weight if checked.weight is not None else np.ones(grad.shape[1], grad.dtype)
-        grad -= e.reshape(-1, 1) * w.reshape(1, -1)
+        e_rows = e.reshape(-1, 1)
+        # A block of rows at a time: e w^T whole would be one more (P, C) array.
+        step = max(1, (1 << 16) // max(grad.shape[1], 1))
+        for start in range(0, grad.shape[0], step):
+            grad[start : start + step] -= e_rows[start : start + step] * w.reshape(1, -1)
     return grad
 
 
@@ -364,58 +440,3 @@ def _grid_grad(
         return grad.reshape(1, -1)
     # The loss's own (N, C, ...) gradient is dropped once copied into the grid.
     return grid_map(grad, None, work) if grad.ndim > 2 else grad
-
-
-def _probabilities(
-    spec: LossSpec,
-    x: np.ndarray,
-    t: np.ndarray,
-    transform: str,
-    kwargs: Mapping[str, Any],
-    rows: int,
-    large: bool,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The model's probabilities per row, the target's probability, the ignored mask."""
-    if large and x.ndim >= 2:
-        probs = grid_map(x, _probability_kind(spec, transform), x.dtype)
-    else:
-        xg = x.astype(np.float64)
-        xg = to_grid(xg) if x.ndim >= 2 else xg.reshape(1, -1)
-        probs = _row_probabilities(spec, xg, transform)
-    ignored = np.zeros(rows, dtype=bool)
-    target_prob = np.full(rows, np.nan)
-    if t.dtype.kind == "i" and spec.target_kinds[0] == "index":
-        flat = t.reshape(-1)
-        ignored = flat == kwargs.get("ignore_index", -100)
-        valid = ~ignored & (flat >= 0) & (flat < probs.shape[1])
-        idx = np.nonzero(valid)[0]
-        target_prob[idx] = probs[idx, flat[idx]]
-    return probs, target_prob, ignored
-
-
-def _probability_kind(spec: LossSpec, transform: str) -> str:
-    """How the loss turns its input into probabilities: a :func:`grid_map` operation."""
-    if spec.name == "cosine_embedding_loss":
-        return "nan"
-    if spec.name in ("nll_loss", "kl_div"):
-        # The loss already sees log-probabilities: show what it sees.
-        return "exp"
-    if spec.name == "binary_cross_entropy":
-        return "copy"
-    if spec.target_kinds[0] == "binary":
-        return "sigmoid"
-    return "softmax"
-
-
-def _row_probabilities(spec: LossSpec, xg: np.ndarray, transform: str) -> np.ndarray:
-    """:func:`_probability_kind` applied to (P, C) float64 rows at once (small inputs)."""
-    kind = _probability_kind(spec, transform)
-    if kind == "nan":
-        return np.full_like(xg, np.nan)
-    if kind == "exp":
-        return np.exp(xg)
-    if kind == "copy":
-        return xg
-    if kind == "sigmoid":
-        return sigmoid(xg)
-    return softmax(xg, dim=1)

@@ -5,8 +5,10 @@ over the copy makes two more full-size temporaries. For a segmentation batch of
 a hundred megabytes that is slow and triples the memory, so here the positions
 are cut into blocks of about :data:`BLOCK_ELEMENTS` elements: each block is read
 once (strided), transformed while it is in cache, and written straight into its
-rows of the one output array. The blocks are spread over all cores; NumPy
-releases the GIL inside its loops, so the threads run in parallel.
+rows of the one output array (:func:`grid_map`), or reduced to one number per
+row (:func:`grid_pick`, :func:`grid_argmax`) without any full-size array. The
+blocks are spread over all cores; NumPy releases the GIL inside its loops, so
+the threads run in parallel.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-__all__ = ["BLOCK_ELEMENTS", "KINDS", "grid_map"]
+__all__ = ["BLOCK_ELEMENTS", "KINDS", "grid_apply", "grid_argmax", "grid_map", "grid_pick"]
 
 #: Elements per block: about 256 KiB of float32, well inside a core's L2 cache.
 BLOCK_ELEMENTS = 1 << 16
@@ -67,6 +69,47 @@ def _workers() -> int:
     return os.cpu_count() or 1
 
 
+def grid_apply(array: np.ndarray, fn: Callable[[int, int, np.ndarray], None]) -> None:
+    """Call ``fn(start, stop, rows)`` for consecutive blocks of grid rows, on all cores.
+
+    Parameters
+    ----------
+    array : ndarray, shape (N, C) or (N, C, d1, ..., dk)
+    fn : callable
+        Gets grid rows ``start:stop`` of ``to_grid(array)`` as a (stop - start, C)
+        view (strided, not a copy); blocks never overlap, so ``fn`` may write
+        into its own rows of a shared output. It runs in several threads at once.
+    """
+    n, c = array.shape[0], array.shape[1]
+    span = int(np.prod(array.shape[2:], dtype=np.int64)) if array.ndim > 2 else 1
+    if n * span == 0:
+        return
+    # (N, C, S) view of the positions; for (N, C) the rows are the positions.
+    source = array.reshape(n, c, span) if array.ndim > 2 else array
+    width = max(1, BLOCK_ELEMENTS // max(c, 1))
+    if array.ndim > 2:
+        jobs = [(i, s, min(s + width, span)) for i in range(n) for s in range(0, span, width)]
+    else:
+        jobs = [(-1, s, min(s + width, n)) for s in range(0, n, width)]
+
+    def run(chunk: list[tuple[int, int, int]]) -> None:
+        with np.errstate(all="ignore"):  # inf / NaN propagate as PyTorch's would
+            for i, s0, s1 in chunk:
+                if i < 0:
+                    fn(s0, s1, source[s0:s1])
+                else:
+                    fn(i * span + s0, i * span + s1, source[i, :, s0:s1].T)
+
+    workers = min(_workers(), len(jobs))
+    if workers <= 1:
+        run(jobs)
+        return
+    cut = [k * len(jobs) // workers for k in range(workers + 1)]
+    spans = [jobs[cut[k] : cut[k + 1]] for k in range(workers)]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(run, spans))
+
+
 def grid_map(array: np.ndarray, kind: str | None, dtype: np.dtype | type) -> np.ndarray:
     """``kind`` applied to each grid row of ``array``, returned as (P, C) rows.
 
@@ -84,33 +127,59 @@ def grid_map(array: np.ndarray, kind: str | None, dtype: np.dtype | type) -> np.
         Row p is position p of ``to_grid(array)``: n-major, then d1, ..., dk.
     """
     fn = KINDS["copy" if kind is None else kind]
-    n, c = array.shape[0], array.shape[1]
     span = int(np.prod(array.shape[2:], dtype=np.int64)) if array.ndim > 2 else 1
-    out = np.empty((n * span, c), dtype=dtype)
-    if out.size == 0:
-        return out
-    # (N, C, S) view of the positions; for (N, C) the rows are the positions.
-    source = array.reshape(n, c, span) if array.ndim > 2 else array
-    width = max(1, BLOCK_ELEMENTS // max(c, 1))
-    if array.ndim > 2:
-        jobs = [(i, s, min(s + width, span)) for i in range(n) for s in range(0, span, width)]
-    else:
-        jobs = [(-1, s, min(s + width, n)) for s in range(0, n, width)]
+    out = np.empty((array.shape[0] * span, array.shape[1]), dtype=dtype)
 
-    def run(chunk: list[tuple[int, int, int]]) -> None:
-        with np.errstate(all="ignore"):  # inf / NaN propagate as PyTorch's would
-            for i, s0, s1 in chunk:
-                if i < 0:
-                    fn(source[s0:s1], out[s0:s1])
-                else:
-                    fn(source[i, :, s0:s1].T, out[i * span + s0 : i * span + s1])
+    def write(start: int, stop: int, rows: np.ndarray) -> None:
+        fn(rows, out[start:stop])
 
-    workers = min(_workers(), len(jobs))
-    if workers <= 1:
-        run(jobs)
-    else:
-        cut = [k * len(jobs) // workers for k in range(workers + 1)]
-        spans = [jobs[cut[k] : cut[k + 1]] for k in range(workers)]
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            list(pool.map(run, spans))
+    if out.size:
+        grid_apply(array, write)
+    return out
+
+
+def grid_pick(
+    array: np.ndarray, kind: str, dtype: np.dtype | type, columns: np.ndarray
+) -> np.ndarray:
+    """Per grid row, the value of ``kind`` at column ``columns[p]``, without the (P, C) result.
+
+    Parameters
+    ----------
+    array : ndarray, shape (N, C) or (N, C, d1, ..., dk)
+    kind : str
+        A :data:`KINDS` name, computed in ``dtype`` one block at a time.
+    dtype : dtype
+    columns : ndarray of int, shape (P,)
+        The column wanted per row; rows whose column is outside 0..C-1 get NaN.
+
+    Returns
+    -------
+    ndarray, shape (P,), float64
+    """
+    fn = KINDS[kind]
+    c = array.shape[1]
+    picked = np.full(columns.shape[0], np.nan)
+
+    def pick(start: int, stop: int, rows: np.ndarray) -> None:
+        block = np.empty(rows.shape, dtype=dtype)
+        fn(rows, block)
+        cols = columns[start:stop]
+        valid = np.nonzero((cols >= 0) & (cols < c))[0]
+        picked[start + valid] = block[valid, cols[valid]]
+
+    if c:
+        grid_apply(array, pick)
+    return picked
+
+
+def grid_argmax(array: np.ndarray) -> np.ndarray:
+    """Per grid row, the column of its largest value (the first one on ties), shape (P,) int64."""
+    span = int(np.prod(array.shape[2:], dtype=np.int64)) if array.ndim > 2 else 1
+    out = np.zeros(array.shape[0] * span, dtype=np.int64)
+
+    def argmax(start: int, stop: int, rows: np.ndarray) -> None:
+        out[start:stop] = np.argmax(rows, axis=1)
+
+    if array.shape[1]:
+        grid_apply(array, argmax)
     return out

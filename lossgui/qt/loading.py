@@ -11,8 +11,6 @@ failure or Cancel the previous numbers stay and the reason is shown.
 
 from __future__ import annotations
 
-import os
-import sys
 import threading
 import traceback
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -26,6 +24,7 @@ from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
 from lossgui.core.evaluate import Evaluation
 from lossgui.document import Document
 from lossgui.loaders import load_document
+from lossgui.qt.evaluator import lower_thread_priority
 from lossgui.qt.state import AppState
 
 __all__ = ["OpenFileTask", "lower_thread_priority", "open_file_async", "open_file_sync"]
@@ -34,8 +33,6 @@ __all__ = ["OpenFileTask", "lower_thread_priority", "open_file_async", "open_fil
 POLL_MS = 30
 #: Files that open faster than this (ms) never flash a progress dialog.
 DIALOG_DELAY_MS = 300
-#: Nice value of worker threads (0 = normal, 19 = lowest) on Linux.
-WORKER_NICE = 10
 # Errors that mean "this file cannot be opened" rather than a bug in lossgui.
 _FILE_ERRORS = (OSError, ValueError, MemoryError)
 _EVAL_ERRORS = (ValueError, IndexError, TypeError, ArithmeticError)
@@ -43,22 +40,6 @@ _EVAL_ERRORS = (ValueError, IndexError, TypeError, ArithmeticError)
 
 # Tasks between start() and finished: the only strong reference a dropped task has.
 _RUNNING: set[OpenFileTask] = set()
-
-
-def lower_thread_priority() -> None:
-    """Make the calling worker thread yield the CPU to the GUI thread (Linux; else nothing).
-
-    On two busy cores a full-speed worker can starve the event loop; with a
-    higher nice value for the worker alone (threads it starts inherit it) the
-    window keeps painting and the work still uses every idle cycle.
-    """
-    setpriority = getattr(os, "setpriority", None)
-    if setpriority is None or not sys.platform.startswith("linux"):
-        return
-    try:
-        setpriority(os.PRIO_PROCESS, threading.get_native_id(), WORKER_NICE)
-    except OSError:
-        pass  # not allowed here: run at normal priority
 
 
 @dataclass

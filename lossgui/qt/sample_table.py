@@ -233,11 +233,12 @@ class SampleTable(PanelBase):
         evaluation = self.state.evaluation
         if evaluation is None:
             return
+        self._write_busy(self.model.background.busy())
         if evaluation is not self.model.evaluation:
             document = self.state.document
             self.model.set_source(document, evaluation)
             self.stats = None
-            args = (document, evaluation.row_loss, evaluation.ignored, evaluation.probs.shape[1])
+            args = (document, evaluation.row_loss, evaluation.ignored, evaluation.classes)
 
             def done(stats: SampleStats, ev: Evaluation = evaluation) -> None:
                 self._apply_stats(ev, stats)
@@ -286,8 +287,12 @@ class SampleTable(PanelBase):
         if ev is None:
             return
         row = min(self.state.selection[0], ev.row_loss.shape[0] - 1)
-        self.selected_line.setValue(float(ev.row_loss[row]))
-        self.selected_line.setVisible(not bool(ev.ignored[row]))
+        loss = float(ev.row_loss[row])
+        # An infinite or NaN loss has no place on the axis (and would break its range).
+        marked = not bool(ev.ignored[row]) and bool(np.isfinite(loss))
+        if marked:
+            self.selected_line.setValue(loss)
+        self.selected_line.setVisible(marked)
         cls = self.model.row_class(row)
         self._draw_classes(None if ev.ignored[row] else cls)
         self._describe_class(cls)
@@ -340,9 +345,21 @@ class SampleTable(PanelBase):
 
     @safe_slot
     def _on_busy(self, busy: bool) -> None:
-        self.busy_label.setText("Sorting and counting in the background…" if busy else "")
+        self._write_busy(busy)
         if not busy:
             self._show_selection()
+
+    def _write_busy(self, busy: bool) -> None:
+        # Short texts: the label sits under the table, which may be narrow.
+        if self.state.computing:
+            # The rows stay those of the last evaluation until the new one is ready.
+            text, tip = "Computing…", "The loss of the changed batch is being computed"
+        elif busy:
+            text, tip = "Sorting…", "Sorting and counting the samples in the background"
+        else:
+            text, tip = "", ""
+        self.busy_label.setText(text)
+        self.busy_label.setToolTip(tip)
 
     @safe_slot
     def _sort_worst_first(self, _checked: bool = False) -> None:

@@ -28,8 +28,9 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor
 
 from lossgui.core.evaluate import Evaluation
+from lossgui.core.row_probs import predicted_from_probs
 from lossgui.document import Document
-from lossgui.qt.loading import lower_thread_priority
+from lossgui.qt.evaluator import lower_thread_priority
 
 __all__ = [
     "COLUMNS",
@@ -166,9 +167,7 @@ class SampleTableModel(QAbstractTableModel):
         if self._order is None:
             return int(source_row)
         if self._inverse is None:
-            inverse = np.empty_like(self._order)
-            inverse[self._order] = np.arange(self._order.size, dtype=self._order.dtype)
-            self._inverse = inverse
+            self._inverse = _inverse(self._order)
         return int(self._inverse[source_row])
 
     def target_classes(self) -> np.ndarray:
@@ -196,7 +195,7 @@ class SampleTableModel(QAbstractTableModel):
         """The most probable class per grid row, shape (P,) (-1 where undefined)."""
         if self._predicted is None:
             assert self._ev is not None
-            self._predicted = predicted_classes(self._ev.probs)
+            self._predicted = self._ev.predicted()
         return self._predicted
 
     def row_predicted(self, row: int) -> int:
@@ -204,7 +203,7 @@ class SampleTableModel(QAbstractTableModel):
         if self._predicted is not None:
             return int(self._predicted[row])
         assert self._ev is not None
-        return int(predicted_classes(self._ev.probs[row : row + 1])[0])
+        return int(predicted_classes(self._ev.row_probs(slice(row, row + 1)))[0])
 
     # ----------------------------------------------------------------- sorting
     def sort_key(self, column: int) -> np.ndarray:
@@ -230,10 +229,10 @@ class SampleTableModel(QAbstractTableModel):
             return
         document, evaluation = self._doc, self._ev
 
-        def done(result: np.ndarray) -> None:
+        def done(result: tuple[np.ndarray, np.ndarray]) -> None:
             # A result for an older evaluation or sort choice is dropped.
             if evaluation is self._ev and (column, order) == self._sort:
-                self._apply(result)
+                self._apply(*result)
 
         # The key (an argmax over every row, for some columns) is computed there too.
         self.background.run(
@@ -244,9 +243,9 @@ class SampleTableModel(QAbstractTableModel):
         """True while a background sort is running."""
         return self.background.busy()
 
-    def _apply(self, order: np.ndarray | None) -> None:
+    def _apply(self, order: np.ndarray | None, inverse: np.ndarray | None = None) -> None:
         self.layoutAboutToBeChanged.emit()
-        self._order, self._inverse = order, None
+        self._order, self._inverse = order, inverse
         self.layoutChanged.emit()
 
     # ------------------------------------------------------------------- model
@@ -341,10 +340,7 @@ def target_classes(document: Document, row: int | None = None) -> np.ndarray:
 
 def predicted_classes(probs: np.ndarray) -> np.ndarray:
     """Argmax class per row of (P, C) probabilities; -1 where a row is NaN (cosine)."""
-    best = np.argmax(probs, axis=1)
-    if probs.dtype.kind == "f" and probs.shape[1]:
-        best[np.isnan(probs[:, 0])] = -1
-    return best
+    return predicted_from_probs(probs)
 
 
 def column_key(document: Document, evaluation: Evaluation, column: int) -> np.ndarray:
@@ -354,7 +350,7 @@ def column_key(document: Document, evaluation: Evaluation, column: int) -> np.nd
     if column == TARGET:
         return target_classes(document)
     if column == PREDICTED:
-        return predicted_classes(evaluation.probs)
+        return evaluation.predicted()
     if column == P_TARGET:
         return evaluation.target_prob
     if column == SHARE:
@@ -364,12 +360,25 @@ def column_key(document: Document, evaluation: Evaluation, column: int) -> np.nd
 
 def _sorted_order(
     document: Document, evaluation: Evaluation, column: int, descending: bool
-) -> np.ndarray:
-    return _argsort(column_key(document, evaluation, column), descending)
+) -> tuple[np.ndarray, np.ndarray]:
+    """The permutation and its inverse (worker thread: neither is computed on the GUI thread)."""
+    order = _argsort(column_key(document, evaluation, column), descending)
+    return order, _inverse(order)
 
 
 def _argsort(key: np.ndarray, descending: bool) -> np.ndarray:
-    """A stable permutation sorting ``key``; NaN rows go last in either direction."""
+    """A stable permutation sorting ``key``; NaN rows go last in either direction.
+
+    int32 when it fits (any batch below 2**31 rows): half the memory of int64.
+    """
     values = np.asarray(key)
     # -NaN is NaN, which argsort puts last; ties keep grid order (stable).
-    return np.argsort(-values if descending else values, kind="stable")
+    order = np.argsort(-values if descending else values, kind="stable")
+    return order.astype(np.int32) if order.size < 2**31 else order
+
+
+def _inverse(order: np.ndarray) -> np.ndarray:
+    """``inverse[order[k]] == k``: the view row of each grid row."""
+    inverse = np.empty_like(order)
+    inverse[order] = np.arange(order.size, dtype=order.dtype)
+    return inverse

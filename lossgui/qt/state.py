@@ -5,11 +5,17 @@ It owns the current :class:`~lossgui.document.Document`, the last valid
 goes through :meth:`AppState.edit`, which validates by building the new
 Document (a refused edit changes nothing and says why), pushes one undo
 command, and emits ``changed`` once; :meth:`batch` folds several into one.
+
+A Document of at least :data:`ASYNC_ELEMENTS` logits (a segmentation batch)
+is evaluated in a worker thread: ``changed`` is emitted at once for the new
+numbers, with :attr:`AppState.computing` True and the last valid evaluation
+kept, and once more when its evaluation (or PyTorch's error) is ready.
 """
 
 from __future__ import annotations
 
 import traceback
+import weakref
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -21,8 +27,13 @@ from lossgui.core.evaluate import Evaluation, evaluate
 from lossgui.document import Document, EditError
 from lossgui.document_convert import default_document
 from lossgui.qt.commands import DocumentCommand
+from lossgui.qt.evaluator import BackgroundEvaluator
 
-__all__ = ["AppState"]
+__all__ = ["ASYNC_ELEMENTS", "AppState"]
+
+#: Documents with at least this many logits are evaluated in a worker thread
+#: (about a tenth of a second of work and more): edits never freeze the window.
+ASYNC_ELEMENTS = 1 << 21
 
 
 class AppState(QObject):
@@ -31,7 +42,10 @@ class AppState(QObject):
     Signals
     -------
     changed()
-        The Document (and so the evaluation or error) changed; once per user action.
+        The Document (and so the evaluation or error) changed; once per user action,
+        and for a large Document once more when its evaluation is ready.
+    computingChanged(bool)
+        A large Document's evaluation started (True) or is ready (False).
     selectionChanged(int, int)
         The selected grid cell (row, column) changed. Not an edit: no undo.
     message(str)
@@ -39,6 +53,7 @@ class AppState(QObject):
     """
 
     changed = Signal()
+    computingChanged = Signal(bool)
     selectionChanged = Signal(int, int)
     message = Signal(str)
 
@@ -52,6 +67,10 @@ class AppState(QObject):
         self._batch_depth = 0
         self._pending = False
         self._cache: dict[Hashable, Any] = {}
+        #: Documents with at least this many logits are evaluated in a worker thread.
+        self.async_elements = ASYNC_ELEMENTS
+        self._evaluator = BackgroundEvaluator(_compute_in_worker, self)
+        self._evaluator.ready.connect(self._on_evaluated)
         self._evaluate()
 
     # ------------------------------------------------------------------ reads
@@ -69,6 +88,15 @@ class AppState(QObject):
     def error(self) -> str | None:
         """Why PyTorch would reject the current Document, or None when it is valid."""
         return self._error
+
+    @property
+    def computing(self) -> bool:
+        """True while the current (large) Document is evaluated in the background.
+
+        Meanwhile :attr:`evaluation` and :attr:`error` still describe the previous
+        Document: show them as stale, and redraw on the ``changed`` that follows.
+        """
+        return self._evaluator.pending() is not None
 
     @property
     def selection(self) -> tuple[int, int]:
@@ -122,7 +150,10 @@ class AppState(QObject):
         if new is self._document:
             return True
         self.undo_stack.push(
-            DocumentCommand(self, self._document, new, text, merge_key, evaluation)
+            # A weak proxy: the stack is the state's child, so a strong reference
+            # back would make a cycle, and the cycle collector may then delete the
+            # state's QObjects from a worker thread (Qt objects die in their own).
+            DocumentCommand(weakref.proxy(self), self._document, new, text, merge_key, evaluation)
         )
         return True
 
@@ -138,10 +169,17 @@ class AppState(QObject):
         row, col = self._selection
         if row >= rows or col >= document.classes:
             self._selection = (min(row, rows - 1), min(col, document.classes - 1))
-        if evaluation is None:
-            self._evaluate()
-        else:
+        was_computing = self.computing
+        if evaluation is not None:
+            self._evaluator.cancel()
             self._evaluation, self._error = evaluation, None
+        elif document.logits.size >= self.async_elements:
+            self._evaluator.start(document)
+        else:
+            self._evaluator.cancel()
+            self._evaluate()
+        if self.computing != was_computing:
+            self.computingChanged.emit(self.computing)
         self._notify()
 
     def select(self, row: int, col: int) -> None:
@@ -190,6 +228,20 @@ class AppState(QObject):
             input2=document.input2,
         )
 
+    def _on_evaluated(
+        self, document: Document, evaluation: Evaluation | None, error: str | None
+    ) -> None:
+        if document is not self._document:
+            return
+        if evaluation is not None:
+            self._evaluation, self._error = evaluation, None
+        else:
+            self._error = error  # the last valid evaluation stays
+        # Results derived while computing paired the new numbers with the old evaluation.
+        self._cache.clear()
+        self.computingChanged.emit(False)
+        self._notify()
+
     def _evaluate(self) -> None:
         try:
             self._evaluation = self.compute_evaluation(self._document)
@@ -200,3 +252,13 @@ class AppState(QObject):
         except Exception as err:
             self._error = f"internal error ({type(err).__name__}: {err}); please report it"
             traceback.print_exc()
+
+
+def _compute_in_worker(document: Document) -> Evaluation:
+    """:meth:`AppState.compute_evaluation`, looked up when called (tests patch it).
+
+    A module function, not a closure over the state: a reference cycle through
+    a QObject would leave its deletion to the cycle collector, which may run in
+    the worker thread, and a QObject must be deleted in its own thread.
+    """
+    return AppState.compute_evaluation(document)

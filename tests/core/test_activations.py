@@ -47,3 +47,10 @@ def test_log_sigmoid_matches_definition_in_float64():
     x = np.linspace(-30, 30, 61)
     np.testing.assert_allclose(log_sigmoid(x), -np.logaddexp(0.0, -x), rtol=1e-12)
     np.testing.assert_allclose(softplus(x), np.logaddexp(0.0, x), rtol=1e-12)
+
+
+def test_extreme_opposite_logits_match_torch_without_warnings():
+    x = np.array([[3.4e38, -3.4e38, 0.0]], dtype=np.float32)
+    np.testing.assert_array_equal(softmax(x, 1), np.array([[1.0, 0.0, 0.0]], np.float32))
+    out = log_softmax(x, 1)
+    assert out[0, 0] == 0.0 and out[0, 1] == -np.inf

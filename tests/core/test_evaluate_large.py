@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import tracemalloc
+
 import numpy as np
 import pytest
 
 import lossgui.core.evaluate as ev
 from lossgui.core import cross_entropy, cross_entropy_grad, sigmoid, softmax
-from lossgui.core.grid_map import KINDS, grid_map
+from lossgui.core.grid_map import KINDS, grid_argmax, grid_map, grid_pick
 from lossgui.core.registry import LOSSES
 
 RNG = np.random.default_rng(3)
@@ -58,6 +60,14 @@ def test_lean_path_matches_the_float64_path(
     if reduction == "mean":
         assert lean.denominator == small.denominator
     assert lean.parts is None
+    # The rows a panel asks for, without the whole (P, C) array.
+    np.testing.assert_allclose(lean.row_probs(3), small.probs[3], rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(lean.row_probs(slice(2, 9)), small.probs[2:9], rtol=1e-5, atol=1e-7)
+    assert lean.classes == small.classes == shape[1]
+    if name != "cosine_embedding_loss":
+        np.testing.assert_array_equal(lean.predicted(), np.argmax(ev.to_grid(x), axis=1))
+    else:
+        assert (lean.predicted() == -1).all() and (small.predicted() == -1).all()
 
 
 def test_segmentation_batch_value_is_the_loss_functions_own() -> None:
@@ -120,3 +130,83 @@ def test_lean_cross_entropy_gradient_with_weights_smoothing_and_ignore(
     expected = ev.to_grid(cross_entropy_grad(x, t, **options))
     np.testing.assert_allclose(lean.grad, expected, rtol=1e-5, atol=1e-7)
     assert np.all(lean.grad[lean.ignored] == 0)
+
+
+def _segmentation(shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    x = RNG.normal(size=shape).astype(np.float32)
+    t = RNG.integers(0, shape[1], (shape[0], *shape[2:]))
+    t.reshape(-1)[::7] = 255
+    return x, t
+
+
+@pytest.mark.parametrize("classes_last", [True, False])
+def test_large_evaluation_gives_probabilities_row_by_row(classes_last: bool) -> None:
+    x, t = _segmentation((2, 5, 300, 400))
+    if classes_last:
+        # The layout the loaders store spatial logits in: grid rows are a view.
+        x = np.moveaxis(np.ascontiguousarray(np.moveaxis(x, 1, -1)), -1, 1)
+    result = ev.evaluate("cross_entropy", x, t, {"ignore_index": 255})
+    expected = softmax(ev.to_grid(x.astype(np.float64)), dim=1)
+    np.testing.assert_allclose(result.row_probs(1234), expected[1234], rtol=1e-5, atol=1e-7)
+    rows = np.array([5, 0, 239_999, 5])
+    np.testing.assert_allclose(result.row_probs(rows), expected[rows], rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(
+        result.row_probs(slice(120_000, 120_400)), expected[120_000:120_400], rtol=1e-5, atol=1e-7
+    )
+    np.testing.assert_array_equal(result.predicted(), np.argmax(ev.to_grid(x), axis=1))
+    flat = t.reshape(-1)
+    valid = flat != 255
+    np.testing.assert_allclose(
+        result.target_prob[valid], expected[valid, flat[valid]], rtol=1e-5, atol=1e-7
+    )
+    assert np.isnan(result.target_prob[~valid]).all()
+    with pytest.raises(IndexError):
+        result.row_probs(x.size // x.shape[1])
+
+
+def test_large_cross_entropy_holds_little_more_than_its_gradient() -> None:
+    x, t = _segmentation((2, 21, 160, 160))  # 21 classes, as in Pascal VOC
+    x = np.moveaxis(np.ascontiguousarray(np.moveaxis(x, 1, -1)), -1, 1)
+    assert x.size >= ev.LARGE_INPUT
+    tracemalloc.start()
+    try:
+        result = ev.evaluate("cross_entropy", x, t, {"ignore_index": 255})
+        kept, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # The gradient (one logits' worth) and a few per-row vectors (P,); no (P, C)
+    # probabilities beside it, kept or transient (before: 2.3x kept, 2.4x peak).
+    assert kept < 1.5 * x.nbytes
+    assert peak < 2.0 * x.nbytes
+    assert result.grad.nbytes == x.nbytes
+
+
+@pytest.mark.parametrize(
+    ("name", "transform"),
+    [("nll_loss", "log_softmax"), ("binary_cross_entropy", "sigmoid"), ("kl_div", "log_softmax")],
+)
+def test_rows_on_demand_follow_the_input_transform(
+    name: str, transform: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shape = (2, 4, 5, 6) if LOSSES[name].spatial else (30, 4)
+    x, t, _ = _case(name, shape)
+    small = ev.evaluate(name, x, t, {}, transform=transform)
+    monkeypatch.setattr(ev, "LARGE_INPUT", 10)
+    lean = ev.evaluate(name, x, t, {}, transform=transform)
+    np.testing.assert_allclose(lean.row_probs(slice(None)), small.probs, rtol=1e-5, atol=1e-7)
+    np.testing.assert_array_equal(lean.predicted(), small.predicted())
+
+
+@pytest.mark.parametrize("shape", [(7, 3), (2, 3, 4, 5), (2, 3, 70000)])
+@pytest.mark.parametrize("kind", ["softmax", "sigmoid", "exp"])
+def test_grid_pick_and_argmax_match_the_whole_grid(shape: tuple[int, ...], kind: str) -> None:
+    x = RNG.normal(size=shape) * 5
+    rows = ev.to_grid(x)
+    whole = grid_map(x, kind, np.float64)
+    columns = RNG.integers(-1, shape[1] + 1, rows.shape[0])
+    picked = grid_pick(x, kind, np.float64, columns)
+    inside = (columns >= 0) & (columns < shape[1])
+    index = np.nonzero(inside)[0]
+    np.testing.assert_allclose(picked[index], whole[index, columns[index]], rtol=1e-12)
+    assert np.isnan(picked[~inside]).all()
+    np.testing.assert_array_equal(grid_argmax(x), np.argmax(rows, axis=1))

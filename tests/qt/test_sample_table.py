@@ -6,11 +6,19 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
+import lossgui.core.evaluate as evaluate_module
 import lossgui.qt.sample_table as sample_table
 import lossgui.qt.sample_table_model as table_model
 from lossgui.document import Document
 from lossgui.qt.sample_table import SampleTable
-from lossgui.qt.sample_table_model import LOSS, P_TARGET, SAMPLE, TARGET, SampleTableModel
+from lossgui.qt.sample_table_model import (
+    LOSS,
+    P_TARGET,
+    PREDICTED,
+    SAMPLE,
+    TARGET,
+    SampleTableModel,
+)
 from lossgui.qt.state import AppState
 
 RNG = np.random.default_rng(5)
@@ -131,3 +139,52 @@ def test_a_rejected_document_keeps_the_last_valid_rows(table: SampleTable) -> No
     assert table.state.error is not None
     assert table.model.rowCount() == 300
     assert table.stale_label.isVisible()
+
+
+def test_a_large_batch_shows_predictions_without_its_probabilities(
+    qapp, qtbot, monkeypatch
+) -> None:
+    monkeypatch.setattr(evaluate_module, "LARGE_INPUT", 10)  # the lean evaluation
+    doc = _document(200, 5)
+    widget = SampleTable(AppState(doc))
+    qtbot.addWidget(widget)
+    qtbot.waitUntil(lambda: not widget.model.background.busy())
+    expected = np.argmax(doc.logits, axis=1)
+    model = widget.model
+    for view_row in (0, 7, 199):
+        row = model.source_row(view_row)
+        assert model.data(model.index(view_row, PREDICTED)) == str(expected[row])
+    widget.table.sortByColumn(PREDICTED, Qt.SortOrder.AscendingOrder)
+    qtbot.waitUntil(lambda: not widget.model.background.busy())
+    assert _column(widget, PREDICTED, 200) == sorted(expected.tolist())
+
+
+def test_the_table_says_when_a_large_batch_is_being_recomputed(table: SampleTable, qtbot) -> None:
+    state = table.state
+    state.async_elements = 1
+    before = table.model.evaluation
+    assert state.edit(lambda d: d.with_cell(3, 1, 12.0), "Edit")
+    assert "Computing" in table.busy_label.text()
+    assert table.model.evaluation is before  # the last rows stay meanwhile
+    qtbot.waitUntil(lambda: not state.computing, timeout=20000)
+    qtbot.waitUntil(lambda: not table.model.background.busy())
+    assert table.model.evaluation is state.evaluation is not before
+    assert table.busy_label.text() == ""
+
+
+def test_an_infinite_loss_is_not_marked_on_the_histogram(qapp, qtbot) -> None:
+    logits = np.array([[-3.4e38, 3.4e38], [0.5, -0.5], [1.0, 2.0]], dtype=np.float32)
+    doc = Document(loss="cross_entropy", logits=logits, target=np.array([0, 1, 1]))
+    widget = SampleTable(AppState(doc))
+    qtbot.addWidget(widget)
+    widget.resize(900, 500)
+    widget.show()
+    state = widget.state
+    assert np.isinf(state.evaluation.row_loss[0])
+    state.select(0, 0)
+    # The marker would sit at infinity, which breaks the plot's range: it is hidden.
+    assert not widget.selected_line.isVisible()
+    assert not widget.grab().isNull()
+    state.select(1, 0)
+    assert widget.selected_line.isVisible()
+    assert widget.selected_line.value() == pytest.approx(float(state.evaluation.row_loss[1]))

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
 
+import lossgui.qt.panels.spatial as spatial_module
 from lossgui.core import segmentation as seg
 from lossgui.document import Document
 from lossgui.qt.panels.spatial import SpatialPanel
@@ -176,3 +177,59 @@ def test_with_targets_refuses_classes_the_batch_does_not_have() -> None:
         doc.with_targets(np.array([N * H * W]), 1)
     painted = doc.with_targets(np.array([0, 5, 5]), 255)
     assert painted.target.reshape(-1)[[0, 5]].tolist() == [255, 255]
+
+
+# ------------------------------------------------- large batches: worker and staged drawing
+
+
+@pytest.fixture
+def large_panel(qapp, qtbot, monkeypatch) -> SpatialPanel:
+    """A panel that treats every spatial batch as large (pictures from the worker, staged)."""
+    monkeypatch.setattr(spatial_module, "SYNC_SORT_ROWS", 10)
+    widget = SpatialPanel(AppState())  # the default (4, 3) batch: the explanation page
+    qtbot.addWidget(widget)
+    widget.resize(1100, 650)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+def _settled(panel: SpatialPanel) -> bool:
+    return not panel._stager.busy() and not panel._background.busy()
+
+
+def test_a_large_batch_is_drawn_after_the_change_one_plot_at_a_time(large_panel, qtbot) -> None:
+    panel, state = large_panel, large_panel.state
+    doc = _segmentation()
+    assert state.edit(lambda _d: doc, "Open")
+    # Nothing is computed or drawn in the turn of the change itself.
+    assert panel.pages.currentIndex() == 0
+    assert panel.loss_image.image is None
+    qtbot.waitUntil(lambda: _settled(panel) and panel.loss_image.image is not None, timeout=10000)
+    assert all(plot.isVisible() for plot in panel.plots)
+    ev = state.evaluation
+    loss = ev.row_loss[: H * W].reshape(H, W)
+    ignored = ev.ignored[: H * W].reshape(H, W)
+    np.testing.assert_array_equal(panel.loss_image.image[~ignored], loss[~ignored])
+    np.testing.assert_array_equal(panel.predicted_image.image, np.argmax(doc.logits[0], axis=0))
+    dice, _iou = seg.dice_iou(np.argmax(doc.logits[0], axis=0), doc.target[0], C, 255)
+    np.testing.assert_allclose(panel.dice_bars.opts["height"], dice)
+
+
+def test_a_large_batch_keeps_its_pictures_while_its_loss_is_recomputed(large_panel, qtbot) -> None:
+    panel, state = large_panel, large_panel.state
+    state.async_elements = 1
+    assert state.edit(lambda _d: _segmentation(), "Open")
+    qtbot.waitUntil(lambda: not state.computing and _settled(panel), timeout=10000)
+    qtbot.waitUntil(lambda: panel.loss_image.image is not None, timeout=10000)
+    shown = panel.loss_image.image
+    row = seg.pixel_row(0, 5, 9, (H, W))
+    state.select(row, 0)
+    assert state.edit(lambda d: d.with_cell(row, 0, 40.0), "Edit")
+    assert state.computing
+    assert "Computing" in panel.info_label.text()
+    assert panel.loss_image.image is shown  # the last valid pictures stay meanwhile
+    qtbot.waitUntil(lambda: not state.computing and _settled(panel), timeout=10000)
+    qtbot.waitUntil(lambda: panel.loss_image.image is not shown, timeout=10000)
+    assert panel.loss_image.image[5, 9] == pytest.approx(float(state.evaluation.row_loss[row]))
+    assert "pixel (5, 9)" in panel.info_label.text()

@@ -8,6 +8,11 @@ and per-class Dice and IoU. Images are pyqtgraph ImageItems fed whole arrays
 grid row, so the grid and the loss-vs-logit plot show that pixel's logits.
 With "Paint target" on, dragging paints target classes (or ignore_index) with
 a round brush, one undo step per stroke (:mod:`lossgui.qt.target_brush`).
+
+For a large batch (more than :data:`SYNC_SORT_ROWS` pixels) the pictures are
+computed in a worker thread (:mod:`lossgui.qt.panels.spatial_data`) and handed
+to the plots one per event-loop turn (:class:`~lossgui.qt.staging.Stager`), so
+that the window keeps painting while a segmentation batch opens or changes.
 """
 
 from __future__ import annotations
@@ -32,40 +37,23 @@ from PySide6.QtWidgets import (
 from lossgui.core import segmentation as seg
 from lossgui.document import Document
 from lossgui.qt.panels.base import COLORS, PanelBase, integer_ticks, make_plot, pen, safe_slot
+from lossgui.qt.panels.spatial_data import (
+    IGNORED_COLOR,
+    Pictures,
+    batch_scores,
+    class_image,
+    class_lut,
+    describe_pixel,
+    ignore_index,
+    image_pictures,
+)
 from lossgui.qt.sample_table import status_label
-from lossgui.qt.sample_table_model import Background
+from lossgui.qt.sample_table_model import SYNC_SORT_ROWS, Background
+from lossgui.qt.staging import Stager
 from lossgui.qt.state import AppState
 from lossgui.qt.target_brush import BrushBar, PaintableImage, TargetBrush
 
 __all__ = ["IGNORED_COLOR", "SpatialPanel", "class_lut"]
-
-IGNORED_COLOR = (128, 128, 128)
-
-
-def class_lut(classes: int) -> np.ndarray:
-    """Distinct colours for classes 0..C-1 and grey for ignored (index C): (C + 1, 3) uint8."""
-    hues = (np.arange(classes) * 0.618034) % 1.0
-    lut = np.empty((classes + 1, 3), dtype=np.uint8)
-    for c, hue in enumerate(hues):
-        color = pg.hsvColor(float(hue), sat=0.75, val=0.95 if c % 2 == 0 else 0.7)
-        lut[c] = (color.red(), color.green(), color.blue())
-    lut[classes] = IGNORED_COLOR
-    return lut
-
-
-def _ignore_index(doc: Document) -> int | None:
-    return int(doc.option("ignore_index")) if "ignore_index" in doc.spec.defaults else None
-
-
-def _class_image(doc: Document, n: int) -> np.ndarray:
-    """Target class per pixel of image n, (H, W); ignored and out-of-range pixels are C."""
-    hw = seg.image_shape(doc.logits.shape)
-    assert hw is not None
-    if doc.target_kind == "index":
-        target = np.asarray(doc.target[n]).reshape(hw)
-        bad = (target < 0) | (target >= doc.classes)
-        return np.where(bad, doc.classes, target)
-    return np.argmax(doc.target[n], axis=0).reshape(hw)
 
 
 class SpatialPanel(PanelBase):
@@ -88,7 +76,11 @@ class SpatialPanel(PanelBase):
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(state, parent)
         self._background = Background(self)
+        self._stager = Stager(self)
         self._batch_scores: tuple[Any, tuple[np.ndarray, np.ndarray]] | None = None
+        self._scores_asked: Document | None = None
+        # The array each picture shows now, by name: a redraw sets only what differs.
+        self._shown: dict[str, np.ndarray] = {}
         self.destroyed.connect(self._background.shutdown)
 
         header = QHBoxLayout()
@@ -114,7 +106,7 @@ class SpatialPanel(PanelBase):
             self.brush_bar,
             self.image_box.value,
             self._preview_target,
-            lambda: self._pictures(self.image_box.value())["target"],
+            lambda: class_image(self.state.document, self.image_box.value()),
             self,
         )
 
@@ -181,43 +173,51 @@ class SpatialPanel(PanelBase):
         legend.addItem(self.iou_bars, "IoU")
         grid.addWidget(self.score_plot, 1, 1, 1, 2)
         self.plots = [*self.image_plots, self.score_plot]
+        for plot in self.plots:
+            # A plot waiting for its turn is hidden without moving its neighbours.
+            policy = plot.sizePolicy()
+            policy.setRetainSizeWhenHidden(True)
+            plot.setSizePolicy(policy)
         self.refresh()
 
     # ------------------------------------------------------------------ data
-    def _pictures(self, n: int) -> dict[str, np.ndarray]:
-        """Image n's arrays, computed once per Document (shared through ``state.derived``)."""
+    @staticmethod
+    def _large(doc: Document) -> bool:
+        """Whether pictures are computed in the worker and drawn one per turn."""
+        return doc.rows > SYNC_SORT_ROWS
+
+    def _cached(self, n: int) -> Pictures | None:
+        """Image n's pictures if computed for the current Document and Evaluation."""
+        return self.derived(("spatial-image", n), dict) or None
+
+    def _pictures(self, n: int, wait: bool = True) -> Pictures | None:
+        """Image n's arrays, computed once per evaluation (shared through ``state.derived``).
+
+        With ``wait`` False they are computed in the worker thread and None is
+        returned meanwhile; the panel redraws when they arrive.
+        """
         doc, ev = self.state.document, self.state.evaluation
         assert ev is not None
-        hw = seg.image_shape(doc.logits.shape)
-        assert hw is not None
-
-        def compute() -> dict[str, np.ndarray]:
-            loss = seg.row_image(ev.row_loss, n, hw).astype(np.float64)
-            ignored = seg.row_image(ev.ignored, n, hw)
-            loss[ignored] = np.nan
-            grad = ev.grad[seg.image_rows(n, hw)]
-            size = np.sqrt(np.einsum("pc,pc->p", grad, grad, dtype=np.float64)).reshape(hw)
-            size[ignored] = np.nan
-            predicted = np.argmax(doc.logits[n], axis=0).reshape(hw)
-            return {
-                "loss": loss,
-                "grad": size,
-                "predicted": predicted,
-                "target": _class_image(doc, n),
-            }
-
-        return self.derived(("spatial-image", n), compute)
+        slot = self.derived(("spatial-image", n), dict)
+        if not slot:
+            if not wait:
+                done = functools.partial(self._on_pictures, doc, ev, n)
+                self._background.run("pictures", image_pictures, doc, ev, n, done=done)
+                return None
+            slot.update(image_pictures(doc, ev, n))
+        return slot
 
     def scores(self) -> tuple[np.ndarray, np.ndarray] | None:
-        """Per-class (Dice, IoU) for the chosen scope, None while a batch count runs."""
+        """Per-class (Dice, IoU) for the chosen scope, None while they are being counted."""
         doc = self.state.document
-        ignore = doc.classes if doc.target_kind == "index" else None
         if self.scope_box.currentIndex() == 0:
-            pictures = self._pictures(self.image_box.value())
-            return seg.dice_iou(pictures["predicted"], pictures["target"], doc.classes, ignore)
+            pictures = self._cached(self.image_box.value())
+            return None if pictures is None else (pictures["dice"], pictures["iou"])
         if self._batch_scores is not None and self._batch_scores[0] is doc:
             return self._batch_scores[1]
-        self._background.run("scores", _batch_scores, doc, done=self._on_batch_scores)
+        if self._scores_asked is not doc:
+            self._scores_asked = doc
+            self._background.run("scores", batch_scores, doc, done=self._on_batch_scores)
         return None
 
     # ---------------------------------------------------------------- redraw
@@ -227,28 +227,82 @@ class SpatialPanel(PanelBase):
         if hw is None or ev is None or ev.row_loss.shape[0] != doc.rows:
             self._explain(doc)
             return
-        self.pages.setCurrentWidget(self.pictures)
+        if self.state.computing:
+            # The last pictures stay until the new evaluation is ready (its changed redraws).
+            self.info_label.setText("Computing the loss of the changed batch…")
+            return
+        if self._large(doc):
+            # After this turn's paint of the other panels, then one plot per turn.
+            self._stager.run([functools.partial(self._step, self._show, True)])
+            return
+        self._show(False)
+
+    def _show(self, staged: bool) -> None:
+        """Show the selected image's pictures: all now, or one plot per turn if ``staged``."""
+        doc = self.state.document
+        hw = seg.image_shape(doc.logits.shape)
+        if hw is None or self.state.evaluation is None:
+            return
+        if self.pages.currentWidget() is not self.pictures:
+            if staged:
+                for plot in self.plots:
+                    plot.hide()  # revealed one per turn as their pictures are set
+            self.pages.setCurrentWidget(self.pictures)
         self.image_box.setEnabled(True)
         self.scope_box.setEnabled(True)
-        images = doc.logits.shape[0]
-        sel_n, sel_i, sel_j = seg.row_pixel(self.state.selection[0], hw)
+        sel_n = seg.row_pixel(self.state.selection[0], hw)[0]
         self.image_box.blockSignals(True)
-        self.image_box.setRange(0, images - 1)
+        self.image_box.setRange(0, doc.logits.shape[0] - 1)
         if sel_n != self.image_box.value():
             self.image_box.setValue(sel_n)
         self.image_box.blockSignals(False)
         n = self.image_box.value()
-        pictures = self._pictures(n)
-        self._set_float_image(self.loss_image, self.loss_bar, pictures["loss"])
-        self._set_float_image(self.grad_image, self.grad_bar, pictures["grad"])
-        lut = class_lut(doc.classes)
-        levels = (0, doc.classes + 1)
-        self.predicted_image.setImage(pictures["predicted"], lut=lut, levels=levels)
-        self.target_image.setImage(pictures["target"], lut=lut, levels=levels)
+        pictures = self._pictures(n, wait=not staged)
+        if pictures is None:
+            self.info_label.setText(f"Computing the pictures of image {n}…")
+            return
+        plots = dict(zip(("loss", "predicted", "target", "grad"), self.image_plots, strict=True))
+        steps = [
+            functools.partial(self._set_picture, name, pictures[name], plots[name])
+            for name in ("loss", "grad", "predicted", "target")
+            if self._shown.get(name) is not pictures[name] or plots[name].isHidden()
+        ]
+        steps += [self._draw_scores, self._show_selection]
+        if not staged:
+            self._stager.cancel()
+            for step in steps:
+                step()
+            return
+        self._stager.run([functools.partial(self._step, step) for step in steps])
+
+    @safe_slot
+    def _step(self, step: Any, *args: Any) -> None:
+        step(*args)
+
+    def _set_picture(self, name: str, picture: np.ndarray, plot: pg.PlotWidget) -> None:
+        self._shown[name] = picture
+        plot.show()
+        if name == "loss":
+            self._set_float_image(self.loss_image, self.loss_bar, picture)
+        elif name == "grad":
+            self._set_float_image(self.grad_image, self.grad_bar, picture)
+        else:
+            classes = self.state.document.classes
+            item = self.predicted_image if name == "predicted" else self.target_image
+            item.setImage(picture, lut=class_lut(classes), levels=(0, classes + 1))
+
+    def _show_selection(self) -> None:
+        """Markers, framing, the brush's choices and the pixel description."""
+        doc = self.state.document
+        hw = seg.image_shape(doc.logits.shape)
+        if hw is None:
+            return
+        n = self.image_box.value()
+        sel_n, sel_i, sel_j = seg.row_pixel(self.state.selection[0], hw)
         paintable = doc.target_kind == "index"
         self.brush_bar.setEnabled(paintable)
         if paintable:
-            self.brush_bar.set_choices(doc.classes, _ignore_index(doc))
+            self.brush_bar.set_choices(doc.classes, ignore_index(doc))
         for marker in self.markers:
             marker.setData([sel_j + 0.5], [sel_i + 0.5] if sel_n == n else [])
             marker.setVisible(sel_n == n)
@@ -258,11 +312,11 @@ class SpatialPanel(PanelBase):
             self.image_plots[0].getPlotItem().getViewBox().setRange(
                 xRange=(0, hw[1]), yRange=(0, hw[0]), padding=0.02
             )
-        self._draw_scores(doc.classes)
         self._describe(n, sel_i, sel_j)
 
     def _preview_target(self, picture: np.ndarray) -> None:
         classes = self.state.document.classes
+        self._shown.pop("target", None)  # the next redraw puts the Document's target back
         self.target_image.setImage(picture, lut=class_lut(classes), levels=(0, classes + 1))
 
     def _set_float_image(self, item: pg.ImageItem, bar: pg.ColorBarItem, image: np.ndarray) -> None:
@@ -273,17 +327,22 @@ class SpatialPanel(PanelBase):
         item.setImage(image, levels=(lo, hi))
         bar.setLevels((lo, hi))
 
-    def _draw_scores(self, classes: int) -> None:
+    def _draw_scores(self) -> None:
+        self.score_plot.show()
         scores = self.scores()
         if scores is None:
             return
+        classes = self.state.document.classes
         dice, iou = (np.nan_to_num(s, nan=0.0) for s in scores)
+        if dice.shape[0] != classes:
+            return  # counted for an earlier batch with another class count
         x = np.arange(classes)
         self.dice_bars.setOpts(x=x - 0.2, height=dice, width=0.38)
         self.iou_bars.setOpts(x=x + 0.2, height=iou, width=0.38)
         integer_ticks(self.score_plot, classes)
 
     def _explain(self, doc: Document) -> None:
+        self._stager.cancel()
         self.pages.setCurrentIndex(0)
         self._shown_shape = None
         self.brush_bar.setEnabled(False)
@@ -299,21 +358,10 @@ class SpatialPanel(PanelBase):
     def _describe(self, n: int, i: int, j: int) -> None:
         doc = self.state.document
         hw = seg.image_shape(doc.logits.shape)
-        if hw is None or not (0 <= i < hw[0] and 0 <= j < hw[1]):
-            self.info_label.setText("")
-            return
-        pictures = self._pictures(n)
-        target = int(pictures["target"][i, j])
-        predicted = int(pictures["predicted"][i, j])
-        where = f"n={n}, pixel ({i}, {j}): "
-        if target == doc.classes:
-            # Ignored pixels have no loss and no gradient (NaN in the pictures).
-            self.info_label.setText(f"{where}target ignored, predicted {predicted}, no loss")
-            return
-        loss, grad = float(pictures["loss"][i, j]), float(pictures["grad"][i, j])
-        self.info_label.setText(
-            f"{where}target {target}, predicted {predicted}, loss {loss:.4g}, ‖∂‖ {grad:.3g}"
-        )
+        pictures = self._cached(n)
+        inside = hw is not None and 0 <= i < hw[0] and 0 <= j < hw[1]
+        text = describe_pixel(pictures, n, i, j, doc.classes) if pictures and inside else ""
+        self.info_label.setText(text)
 
     # ----------------------------------------------------------------- slots
     def _pixel_at(self, plot: pg.PlotWidget, scene_pos: QPointF) -> tuple[int, int] | None:
@@ -358,18 +406,19 @@ class SpatialPanel(PanelBase):
     def _on_scope_changed(self, _index: int) -> None:
         self.refresh()
 
+    def _on_pictures(self, doc: Document, ev: Any, n: int, pictures: Pictures) -> None:
+        state = self.state
+        if doc is not state.document or ev is not state.evaluation or state.computing:
+            return  # computed for numbers that changed meanwhile
+        self.derived(("spatial-image", n), dict).update(pictures)
+        # Not through the change scheduling: the state is the same, only the pictures are new.
+        if self.isVisible():
+            self.refresh()
+        else:
+            self._dirty = True  # drawn when shown
+
     def _on_batch_scores(self, result: tuple[Document, tuple[np.ndarray, np.ndarray]]) -> None:
         doc, scores = result
         self._batch_scores = (doc, scores)
         if doc is self.state.document and self.scope_box.currentIndex() == 1:
-            self._draw_scores(doc.classes)
-
-
-def _batch_scores(doc: Document) -> tuple[Document, tuple[np.ndarray, np.ndarray]]:
-    """Dice / IoU over every image of ``doc`` (run in a worker thread)."""
-    predicted = np.argmax(doc.logits, axis=1)
-    if doc.target_kind == "index":
-        target, ignore = doc.target, _ignore_index(doc)
-    else:
-        target, ignore = np.argmax(doc.target, axis=1), None
-    return doc, seg.dice_iou(predicted, target, doc.classes, ignore)
+            self._draw_scores()
