@@ -21,7 +21,10 @@ is bit-identical. Reading is strict: every field is type-checked and sizes are
 checked against :data:`MAX_ELEMENTS` before any array is built, and any
 problem raises :class:`SessionError` with one sentence, never a half-built
 Document. Non-finite numbers are refused in both directions, as everywhere
-else in lossgui (typed cells and loaded files refuse them too).
+else in lossgui (typed cells and loaded files refuse them too), with one
+exception: ``expected``, PyTorch's recorded value of an example, may be NaN
+(a mean over no samples), written as the string ``"NaN"`` (or ``"Infinity"``,
+``"-Infinity"``).
 """
 
 from __future__ import annotations
@@ -138,6 +141,25 @@ def _plain(value: Any, what: str) -> Any:
     raise SessionError(f"{what} holds a {type(value).__name__}, which a session cannot store")
 
 
+# PyTorch's recorded value may be NaN (a mean over no samples); JSON has no NaN.
+_NON_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+
+
+def _expected_text(value: float | None) -> float | str | None:
+    """``expected`` for JSON: the number, or "NaN" / "Infinity" / "-Infinity"."""
+    if value is None or math.isfinite(value):
+        return _plain(value, "expected")
+    return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+
+
+def _expected_of(raw: Any) -> float | None:
+    if raw is None:
+        return None
+    if isinstance(raw, str) and raw in _NON_FINITE:
+        return _NON_FINITE[raw]
+    return number(raw, "expected")
+
+
 def _array_values(array: np.ndarray, what: str) -> list[Any]:
     if array.dtype.kind == "f":
         if not np.all(np.isfinite(array)):
@@ -169,7 +191,7 @@ def dump_session(document: Document, view: Mapping[str, Any] | None = None) -> s
         "dtype": document.dtype,
         "logits_dtype": str(document.logits.dtype),
         "title": document.title,
-        "expected": _plain(document.expected, "expected"),
+        "expected": _expected_text(document.expected),
         "options": _plain(dict(document.options), "the options"),
         "shape": list(document.logits.shape),
     }
@@ -313,7 +335,7 @@ def _document(raw: Any) -> Document:
     dtype = string(raw["dtype"], "dtype", DTYPES)
     logits_dtype = string(raw["logits_dtype"], "logits_dtype", DTYPES)
     title = string(raw["title"], "title")
-    expected = None if raw["expected"] is None else number(raw["expected"], "expected")
+    expected = _expected_of(raw["expected"])
     shape = shape_of(raw["shape"])
     if len(shape) > 2 and not spec.spatial:
         raise SessionError(f"{spec.label} takes (N, C) inputs, not shape {list(shape)}")
@@ -403,6 +425,11 @@ def load_session(
 def same_document(a: Document, b: Document) -> bool:
     """Whether two Documents hold the same numbers bit for bit and the same settings."""
 
+    def same_number(x: float | None, y: float | None) -> bool:
+        if x is None or y is None:
+            return x is y
+        return x == y or (math.isnan(x) and math.isnan(y))
+
     def same_array(x: np.ndarray | None, y: np.ndarray | None) -> bool:
         if x is None or y is None:
             return x is y
@@ -415,7 +442,7 @@ def same_document(a: Document, b: Document) -> bool:
     fields = ("loss", "target_kind", "transform", "dtype", "title")
     return (
         all(getattr(a, f) == getattr(b, f) for f in fields)
-        and a.expected == b.expected
+        and same_number(a.expected, b.expected)
         and dict(a.options) == dict(b.options)
         and same_array(a.logits, b.logits)
         and same_array(a.target, b.target)

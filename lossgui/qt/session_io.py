@@ -328,19 +328,23 @@ class SessionController(QObject):
 
         The file is read and checked first, then unsaved changes are asked
         about (unless ``confirm`` is False); the undo stack starts afresh.
+        When answering Save wrote this very file, it is read again, so the
+        window shows what the file now holds.
         """
         path = os.path.abspath(os.fspath(path))
         name = os.path.basename(path)
-        try:
-            with _busy():
-                document, view = load_session(Path(path))
-        except SessionError as err:
-            if not os.path.exists(path):
-                self._remove_recent(path)
-            self._fail("Open failed", f"Could not open {name}: {err}.")
+        loaded = self._read(path)
+        if loaded is None:
             return False
+        was_dirty = self.is_dirty
         if confirm and not self._confirm_discard():
             return False
+        if was_dirty and not self.is_dirty and self._path == path:
+            # "Save" was the answer and wrote this very file: open what is in it now.
+            loaded = self._read(path)
+            if loaded is None:
+                return False
+        document, view = loaded
         self._state.edit(lambda _doc: document, f"Open {name}")
         self._state.undo_stack.clear()
         self._set_path(path)
@@ -348,6 +352,17 @@ class SessionController(QObject):
         self._apply_view(view)
         self._state.message.emit(f"Opened {name}")
         return True
+
+    def _read(self, path: str) -> tuple[Document, dict[str, Any]] | None:
+        """The session at ``path``, or None after saying why it cannot be opened."""
+        try:
+            with _busy():
+                return load_session(Path(path))
+        except SessionError as err:
+            if not os.path.exists(path):
+                self._remove_recent(path)
+            self._fail("Open failed", f"Could not open {os.path.basename(path)}: {err}.")
+            return None
 
     def export_csv_dialog(self) -> bool:
         """Ask for a CSV file name and export the grid there."""
