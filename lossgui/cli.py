@@ -276,8 +276,22 @@ def take_screenshot(doc: Document, path: str, size_text: str | None) -> int:
         raise CliError(str(err)) from None
     finally:
         window.close_without_asking()
+        _dispose(window)
     print(f"wrote {out}")
     return 0
+
+
+def _dispose(window: QWidget) -> None:
+    """Destroy ``window`` now, while Qt and Python are both fully alive.
+
+    Left to interpreter exit, PySide destroys the remaining widgets after
+    Python has started finalising, and pyqtgraph's graphics items call back
+    into Python from their destructors: a segmentation fault at exit.
+    """
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    window.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 def launch(doc: Document, session_path: str | None = None) -> int:
@@ -292,15 +306,19 @@ def launch(doc: Document, session_path: str | None = None) -> int:
         return USAGE_ERROR
     app = _qt_app()
     from lossgui.qt.main_window import MainWindow
+    from lossgui.qt.session_recent import default_settings
     from lossgui.qt.state import AppState
 
-    window = MainWindow(AppState(doc))
+    # The window remembers its size, place and panels between runs in lossgui's settings.
+    window = MainWindow(AppState(doc), settings=default_settings())
     if session_path and window.session is not None:
         window.session.open_path(session_path, confirm=False)
     window.fit_to_screen()
     window.show()
     _close_on_ctrl_c(window)
-    return int(app.exec())
+    status = int(app.exec())
+    _dispose(window)
+    return status
 
 
 def _close_on_ctrl_c(window: QWidget) -> None:

@@ -115,18 +115,30 @@ def switch_loss(doc: Document, loss: str, target_kind: str | None = None) -> Doc
     )
 
 
+def _check_size(what: str, wanted: int, low: int, limit: int, current: int) -> None:
+    """EditError unless ``wanted`` is within low..limit, or within the batch's own size."""
+    if low <= wanted <= max(limit, current):
+        return
+    if current > limit and wanted > current:
+        raise EditError(
+            f"{what} can only shrink here: this batch has {current}, more than the "
+            f"{limit} a batch typed in the grid can grow to"
+        )
+    raise EditError(f"{what} must be between {low} and {max(limit, current)}, not {wanted}")
+
+
 def resize(doc: Document, rows: int, classes: int) -> Document:
     """``doc`` resized to (rows, classes) keeping the overlapping block.
 
     New logits are 0, new index targets 0, new probability rows uniform, new
-    class weights 1. Only (N, C) batches can be resized from the grid.
+    class weights 1. Only (N, C) batches can be resized from the grid. A batch
+    larger than MAX_ROWS x MAX_CLASSES (a preset or a loaded file) keeps its size
+    or shrinks; it never grows past its own size.
     """
     if doc.logits.ndim != 2:
         raise EditError("only (N, C) batches can be resized; this one is spatial")
-    if not 1 <= rows <= MAX_ROWS:
-        raise EditError(f"rows must be between 1 and {MAX_ROWS}, not {rows}")
-    if not 2 <= classes <= MAX_CLASSES:
-        raise EditError(f"classes must be between 2 and {MAX_CLASSES}, not {classes}")
+    _check_size("rows", rows, 1, MAX_ROWS, doc.logits.shape[0])
+    _check_size("classes", classes, 2, MAX_CLASSES, doc.classes)
     keep_r, keep_c = min(rows, doc.logits.shape[0]), min(classes, doc.classes)
 
     def grown(old: np.ndarray, fill: float, width: int | None) -> np.ndarray:

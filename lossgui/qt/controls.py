@@ -179,17 +179,31 @@ class ControlsPanel(QWidget):
 
     @guarded
     def _on_shape(self, which: str) -> None:
-        rows, classes = self.rows_spin.value(), self.classes_spin.value()
         doc = self.state.document
-        if (rows, classes) != (doc.rows, doc.classes):
-            ok = self.state.edit(
-                lambda d: d.with_shape(rows, classes),
-                f"Resize batch to {rows} × {classes}",
-                # Clicking one spin box's arrows repeatedly is one undo step.
-                merge_key=("shape", which),
+        # Only the box the user touched changes: the other keeps the batch's own size.
+        rows = self.rows_spin.value() if which == "rows" else doc.rows
+        classes = self.classes_spin.value() if which == "classes" else doc.classes
+        if (rows, classes) == (doc.rows, doc.classes):
+            return
+        ok = self.state.edit(
+            lambda d: d.with_shape(rows, classes),
+            f"Resize batch to {rows} × {classes}",
+            # Clicking one spin box's arrows repeatedly is one undo step.
+            merge_key=("shape", which),
+        )
+        if not ok:
+            self.sync()
+            return
+        dropped = [
+            f"{what} {kept}–{old - 1}" if old - kept > 1 else f"{what} {kept}"
+            for what, kept, old in (("rows", rows, doc.rows), ("classes", classes, doc.classes))
+            if kept < old
+        ]
+        if dropped:
+            self.state.message.emit(
+                f"Resized to {rows} × {classes}: dropped {' and '.join(dropped)} "
+                "(Undo brings them back)"
             )
-            if not ok:
-                self.sync()
 
     @guarded
     def randomize(self) -> None:
@@ -256,7 +270,12 @@ class ControlsPanel(QWidget):
             self.transform_box.setVisible(many_transforms)
             self.transform_label.setVisible(many_transforms)
             self.dtype_box.setCurrentText(doc.dtype)
-            self.rows_spin.setValue(doc.logits.shape[0])
+            # A preset or file bigger than the grid's limits shows its real size and
+            # may shrink, never grow past it.
+            rows = doc.logits.shape[0]
+            self.rows_spin.setRange(1, max(MAX_ROWS, rows))
+            self.classes_spin.setRange(2, max(MAX_CLASSES, doc.classes))
+            self.rows_spin.setValue(rows)
             self.classes_spin.setValue(doc.classes)
             self.classes_label.setText("D" if doc.target_kind == "sign" else "C")
             spatial = doc.logits.ndim > 2
@@ -270,9 +289,13 @@ class ControlsPanel(QWidget):
                 self.rows_spin.setToolTip(tip)
                 self.classes_spin.setToolTip(tip)
             else:
-                self.rows_spin.setToolTip(f"N, the number of samples (1..{MAX_ROWS})")
+                self.rows_spin.setToolTip(
+                    _size_tip("N, the number of samples", rows, 1, MAX_ROWS)
+                )
                 what = "embedding dimension D" if doc.target_kind == "sign" else "classes C"
-                self.classes_spin.setToolTip(f"The number of {what} (2..{MAX_CLASSES})")
+                self.classes_spin.setToolTip(
+                    _size_tip(f"The number of {what}", doc.classes, 2, MAX_CLASSES)
+                )
         finally:
             del blockers
         form = self._form_for(doc.loss)
@@ -287,6 +310,16 @@ class ControlsPanel(QWidget):
             self.options_stack.adjustSize()
         self.options_group.setTitle(f"Options of {spec.label}")
         form.sync(doc)
+
+
+def _size_tip(what: str, current: int, low: int, limit: int) -> str:
+    """The tooltip of a shape spin box: its range, and why it cannot grow past a big batch."""
+    if current <= limit:
+        return f"{what} ({low}..{limit}); one undo step per change"
+    return (
+        f"{what} ({low}..{current}): this batch is larger than the {limit} the grid grows "
+        "to, so it can keep its size or shrink (Undo brings back what a shrink drops)"
+    )
 
 
 def _fill(box: QComboBox, items: list[tuple[str, str]], current: str) -> None:

@@ -23,7 +23,25 @@ from PySide6.QtWidgets import (
 from lossgui import __version__
 from lossgui.core.registry import LOSSES
 
-__all__ = ["about_html", "losses_html", "show_about", "show_html", "show_warning"]
+__all__ = [
+    "WIDGET_KEYS",
+    "about_html",
+    "losses_html",
+    "shortcuts_html",
+    "show_about",
+    "show_html",
+    "show_warning",
+]
+
+#: Keys that belong to one widget rather than to a menu: (keys, what they do, where).
+WIDGET_KEYS: tuple[tuple[str, str, str], ...] = (
+    ("F2, or start typing", "Edit the current cell; Enter commits, Esc cancels", "Grid"),
+    ("Arrow keys, Tab", "Move between cells", "Grid"),
+    ("Ctrl+C / Ctrl+V", "Copy the selected cells / paste a block at the current cell", "Grid"),
+    ("B", "Paint target classes with the mouse", "Spatial map"),
+    ("Ctrl+Shift+W", "Sort the samples by loss, worst first", "Samples"),
+    ("Right-click a plot", "Export it (PNG, SVG, CSV), reset its view", "Plots"),
+)
 
 
 def about_html() -> str:
@@ -62,6 +80,32 @@ def losses_html() -> str:
             f"<i>Options:</i> {options}.</p>"
         )
     return "".join(parts)
+
+
+def shortcuts_html(menu_keys: list[tuple[str, str, str]]) -> str:
+    """Rich text for Help > Keyboard Shortcuts.
+
+    Parameters
+    ----------
+    menu_keys : list of (keys, action, menu)
+        The window's actions that have a shortcut; :data:`WIDGET_KEYS` follow them.
+    """
+
+    def rows(entries: list[tuple[str, str, str]] | tuple[tuple[str, str, str], ...]) -> str:
+        return "".join(
+            f"<tr><td><b>{escape(keys)}</b></td><td>{escape(what)}</td>"
+            f"<td style='color:#666'>{escape(where)}</td></tr>"
+            for keys, what, where in entries
+        )
+
+    head = "".join(f"<th align='left'>{h}</th>" for h in ("Keys", "Does", "Where"))
+    head = f"<tr>{head}</tr>"
+    return (
+        "<h3>Menu commands</h3>"
+        f"<table cellspacing='0' cellpadding='4'>{head}{rows(menu_keys)}</table>"
+        "<h3>In the grid and the panels</h3>"
+        f"<table cellspacing='0' cellpadding='4'>{head}{rows(WIDGET_KEYS)}</table>"
+    )
 
 
 def show_html(parent: QWidget, title: str, html: str, size: tuple[int, int]) -> QDialog:

@@ -13,16 +13,24 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
-from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QWidget
+import numpy as np
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QShowEvent
+from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QMainWindow, QWidget
 
 from lossgui.core.presets import PRESETS
 from lossgui.presets_doc import preset_document
 from lossgui.qt.controls import ControlsPanel
 from lossgui.qt.export import export_window_png
 from lossgui.qt.grid import GridView
-from lossgui.qt.help_text import losses_html, show_about, show_html, show_warning
+from lossgui.qt.help_text import (
+    losses_html,
+    shortcuts_html,
+    show_about,
+    show_html,
+    show_warning,
+)
+from lossgui.qt.icon import app_icon
 from lossgui.qt.pipeline import PipelineView
 from lossgui.qt.result_view import ResultView
 from lossgui.qt.slot_guard import guarded
@@ -36,6 +44,8 @@ from lossgui.qt.window_layout import (
     tab_docks,
     tile_docks,
 )
+from lossgui.qt.window_menus import build_actions, build_menus, shortcut_table
+from lossgui.qt.window_settings import restore_layout, save_layout
 
 __all__ = ["DEFAULT_SIZE", "PANELS", "MainWindow"]
 
@@ -64,6 +74,10 @@ class MainWindow(QMainWindow):
     session_options : mapping, optional
         Keywords for the SessionController (``data_dir``, ``dialogs``, ...);
         tests pass a temporary folder and scripted dialogs.
+    settings : QSettings, optional
+        Where the window remembers its size, place, docks and splitters between
+        runs (restored now, saved on close); None (the default) keeps the
+        default layout and stores nothing, as scripted renders need.
 
     Attributes
     ----------
@@ -87,21 +101,28 @@ class MainWindow(QMainWindow):
         restore: bool = True,
         with_session: bool = True,
         session_options: Mapping[str, Any] | None = None,
+        settings: QSettings | None = None,
     ) -> None:
         super().__init__(parent)
         self.state = state if state is not None else AppState()
         self._restore = restore
+        self._settings = settings
         self._force_close = False
         self._first_show = True
-        self._default_layout = QByteArray()
         self._was_spatial = False
+        self._shown_title: str | None = None
         self.setObjectName("lossguiMainWindow")
+        icon = app_icon()
+        self.setWindowIcon(icon)
+        app = QApplication.instance()
+        if isinstance(app, QApplication) and app.windowIcon().isNull():
+            app.setWindowIcon(icon)
 
         self.grid = GridView(self.state, self)
         self.controls = ControlsPanel(self.state, self)
         self.result_view = ResultView(self.state, self)
         self.pipeline = PipelineView(self.state, self)
-        self._central, self._middle = build_central(
+        self._central = build_central(
             self, self.grid, self.pipeline, self.controls, self.result_view
         )
         self.panels, self.docks = make_docks(self, self.state)
@@ -118,8 +139,8 @@ class MainWindow(QMainWindow):
             self.session.viewLoaded.connect(self._guard(self._apply_view))
 
         self.preset_actions: dict[str, QAction] = {}
-        self._build_actions()
-        self._build_menus()
+        build_actions(self)
+        build_menus(self)
         self._build_status_bar()
         # Bound methods: Qt drops these connections when the window is destroyed,
         # while a state passed in by the caller may live on.
@@ -127,13 +148,21 @@ class MainWindow(QMainWindow):
         self.state.message.connect(self._on_message)
         self.state.undo_stack.cleanChanged.connect(self._on_clean_changed)
         self.resize(*DEFAULT_SIZE)
+        self._geometry_restored = self._layout_restored = False
+        if settings is not None:
+            self._geometry_restored, self._layout_restored = restore_layout(
+                settings, self, self.docks, self._central.splitters()
+            )
         self._on_changed()
 
     # ---------------------------------------------------------------- layout
     def fit_to_screen(self) -> None:
-        """Use more of a big screen (up to 1920 x 1200), less of one smaller than the default."""
+        """Use more of a big screen (up to 1920 x 1200), less of one smaller than the default.
+
+        A size and place remembered from the last run are kept instead.
+        """
         screen = self.screen()
-        if screen is None:
+        if screen is None or self._geometry_restored:
             return
         room = screen.availableGeometry()
         width = min(max(DEFAULT_SIZE[0], int(room.width() * 0.85)), 1920, room.width())
@@ -149,11 +178,16 @@ class MainWindow(QMainWindow):
         tile_docks(self, self.docks.values())
 
     def reset_layout(self) -> None:
-        """Put every panel back where the window first placed it, all of them shown."""
-        if self._default_layout.isEmpty() or not self.restoreState(self._default_layout):
-            self.tab_panels()
+        """The default arrangement again: every panel docked and shown, sizes shared anew."""
+        self.tab_panels()
         for dock in self.docks.values():
             dock.show()
+        # After the docks have settled into their new places, so their sizes are real.
+        QTimer.singleShot(0, self._guard(self._share_space))
+        self.state.message.emit("Layout reset: every panel is back in its place")
+
+    def _share_space(self) -> None:
+        share_width(self, self.docks.values(), self._central, self.controls, self.pipeline)
 
     # ---------------------------------------------------------------- actions
     def _guard(self, fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -170,112 +204,6 @@ class MainWindow(QMainWindow):
                 return None
 
         return run
-
-    def _action(
-        self,
-        text: str,
-        slot: Callable[[], Any],
-        tip: str,
-        shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
-    ) -> QAction:
-        action = QAction(text, self)
-        action.setStatusTip(tip)
-        action.setToolTip(tip)
-        if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
-        action.triggered.connect(self._guard(lambda *_: slot()))
-        self.addAction(action)  # shortcuts work even while the menu bar is hidden
-        return action
-
-    def _build_actions(self) -> None:
-        key = QKeySequence.StandardKey
-        self.open_action = self._action(
-            "&Open…", self.open_dialog,
-            "Open logits and targets (.npz .npy .csv .pt) or a saved session", key.Open,
-        )
-        self.screenshot_action = self._action(
-            "Export &Screenshot…", self.export_screenshot_dialog,
-            "Save a PNG of the whole window (each plot's right-click menu exports it alone)",
-            "Ctrl+Shift+E",
-        )
-        self.quit_action = self._action("&Quit", self.close, "Close lossgui", "Ctrl+Q")
-        stack = self.state.undo_stack
-        self.undo_action = stack.createUndoAction(self, "&Undo")
-        self.undo_action.setShortcut(QKeySequence(key.Undo))
-        self.redo_action = stack.createRedoAction(self, "&Redo")
-        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
-        self.addActions([self.undo_action, self.redo_action])
-        self.copy_action = self._action(
-            "&Copy", self.grid.copy_selection, "Copy the selected cells as numbers", key.Copy
-        )
-        self.paste_action = self._action(
-            "&Paste", lambda: self.grid.paste(), "Paste numbers at the current cell", key.Paste
-        )
-        self.randomize_action = self._action(
-            "&Randomize", self.randomize, "New random logits and targets, same shape", "Ctrl+R"
-        )
-        self.gradient_action = QAction("Colour Logits by &Gradient", self)
-        self.gradient_action.setCheckable(True)
-        self.gradient_action.setShortcut(QKeySequence("Ctrl+G"))
-        self.gradient_action.setStatusTip("Colour each logit cell by ∂loss/∂logit")
-        self.gradient_action.toggled.connect(self._guard(self.grid.set_gradient_colouring))
-        self.grid.gradient_box.toggled.connect(self._guard(self.gradient_action.setChecked))
-        self.addAction(self.gradient_action)
-        self.tile_action = self._action(
-            "&Tile All Panels", self.tile_panels, "Show every plot at once (for a large screen)"
-        )
-        self.reset_layout_action = self._action(
-            "Reset &Layout", self.reset_layout, "Put every panel back where it started"
-        )
-        self.losses_help_action = self._action(
-            "&What the Losses Are", self.show_losses_help,
-            "What each loss computes, with its options", key.HelpContents,
-        )
-        self.about_action = self._action("&About lossgui", self.show_about, "About lossgui")
-        for name, preset in PRESETS.items():
-            action = QAction(name, self)
-            action.setStatusTip(preset.description)
-            action.setToolTip(preset.description)
-            action.triggered.connect(self._guard(lambda *_, n=name: self.load_preset(n)))
-            self.preset_actions[name] = action
-
-    def _build_menus(self) -> None:
-        bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
-        file_menu.addAction(self.open_action)
-        if self.session is not None:
-            # Open… above opens sessions too, so the session's own Open is left out.
-            file_menu.addActions(
-                [a for a in self.session.file_actions if a is not self.session.open_action]
-            )
-        self.presets_menu = file_menu.addMenu("&Presets")
-        self.presets_menu.setToolTipsVisible(True)
-        self.presets_menu.addActions(list(self.preset_actions.values()))
-        file_menu.addSeparator()
-        file_menu.addAction(self.screenshot_action)
-        file_menu.addSeparator()
-        file_menu.addAction(self.quit_action)
-
-        edit_menu = bar.addMenu("&Edit")
-        edit_menu.addActions([self.undo_action, self.redo_action])
-        edit_menu.addSeparator()
-        edit_menu.addActions([self.copy_action, self.paste_action])
-        if self.session is not None:
-            edit_menu.addSeparator()
-            edit_menu.addActions(self.session.edit_actions)
-        edit_menu.addSeparator()
-        edit_menu.addAction(self.randomize_action)
-
-        view_menu = bar.addMenu("&View")
-        view_menu.addAction(self.gradient_action)
-        view_menu.addSeparator()
-        for dock in self.docks.values():
-            view_menu.addAction(dock.toggleViewAction())
-        view_menu.addSeparator()
-        view_menu.addActions([self.tile_action, self.reset_layout_action])
-
-        help_menu = bar.addMenu("&Help")
-        help_menu.addActions([self.losses_help_action, self.about_action])
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
@@ -366,6 +294,11 @@ class MainWindow(QMainWindow):
         """Help > About."""
         show_about(self)
 
+    def show_shortcuts(self) -> None:
+        """Help > Keyboard Shortcuts: a list that does not block."""
+        html = shortcuts_html(shortcut_table(self.menuBar()))
+        show_html(self, "Keyboard shortcuts", html, (560, 560))
+
     def _warn(self, title: str, text: str) -> None:
         """Say why an action failed: in the status bar and in a box that does not block."""
         self.state.message.emit(text)
@@ -381,6 +314,11 @@ class MainWindow(QMainWindow):
             # An image-shaped batch just arrived: show its map rather than leave it in a tab.
             self.docks["spatial"].raise_()
         self._was_spatial = spatial
+        if doc.title != self._shown_title and not spatial and "imbalance" in self.docks:
+            # A new batch whose classes are badly skewed: the imbalance panel explains it.
+            self._shown_title = doc.title
+            if doc.target_kind == "index" and _skewed(doc.target):
+                self.docks["imbalance"].raise_()
         evaluation = self.state.evaluation
         if self.state.error is not None or evaluation is None:
             self.loss_label.setText(f"{doc.spec.label}: no value")
@@ -419,8 +357,8 @@ class MainWindow(QMainWindow):
         if not self._first_show:
             return
         self._first_show = False
-        share_width(self, self.docks.values(), self._central, self._middle, self.controls)
-        self._default_layout = self.saveState()
+        if not self._layout_restored:
+            self._share_space()
         if self._restore and self.session is not None:
             # After the window is on screen, so the question has a parent to sit on.
             QTimer.singleShot(0, self._guard(self.session.offer_restore))
@@ -429,11 +367,17 @@ class MainWindow(QMainWindow):
         try:
             if self._force_close or self.session is None or self.session.confirm_close():
                 event.accept()
+                self.save_layout()
             else:
                 event.ignore()
         except Exception:  # a failing question must not keep the window from closing
             traceback.print_exc()
             event.accept()
+
+    def save_layout(self) -> None:
+        """Remember size, place, docks and splitters for the next run (with ``settings``)."""
+        if self._settings is not None:
+            save_layout(self._settings, self, self.docks, self._central.splitters())
 
     def close_without_asking(self) -> None:
         """Close without the unsaved-changes question (scripted runs, screenshots)."""
@@ -441,3 +385,13 @@ class MainWindow(QMainWindow):
         if self.session is not None:
             self.session.shutdown()
         self.close()
+
+
+def _skewed(target: np.ndarray) -> bool:
+    """Class-index targets of 100 or more rows whose rarest class has < 5% of the commonest's."""
+    flat = np.asarray(target).reshape(-1)
+    if flat.size < 100 or flat.size > 1_000_000 or flat.dtype.kind not in "iu":
+        return False
+    counts = np.bincount(flat[flat >= 0])
+    present = counts[counts > 0]
+    return present.size > 1 and present.min() < 0.05 * present.max()

@@ -10,6 +10,7 @@ value stays on screen marked as stale.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtCore import Qt
@@ -20,7 +21,7 @@ from lossgui.core.evaluate import Evaluation
 from lossgui.qt.slot_guard import guarded
 from lossgui.qt.state import AppState
 
-__all__ = ["ResultView", "format_value"]
+__all__ = ["SAME_ULPS", "Agreement", "ResultView", "compare_to_expected", "format_value"]
 
 _BANNER_STYLE = (
     "QLabel { background: #fdecea; color: #8a1c12; border: 1px solid #e0a39c;"
@@ -43,6 +44,68 @@ def format_value(value: float, dtype: np.dtype | str) -> str:
     return repr(float(value))
 
 
+#: Values this many units in the last place apart count as the same result.
+SAME_ULPS = 4
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """How our value compares with PyTorch's.
+
+    Attributes
+    ----------
+    verdict : {'exact', 'ulps', 'rounding', 'differs'}
+        'exact': the same number in the dtype (NaN counts as equal to NaN);
+        'ulps': at most :data:`SAME_ULPS` units in the last place apart (summation order);
+        'rounding': further apart, yet within ``SAME_ULPS`` eps of the inputs' scale
+        (the result of a sum whose terms cancel, like a KL divergence near 0);
+        'differs': anything else.
+    ulps : float
+        The distance in units in the last place of ``expected`` (0 when exact, inf when
+        one side is NaN or infinite and the other is not).
+    """
+
+    verdict: str
+    ulps: float
+
+
+def compare_to_expected(
+    value: float, expected: float, dtype: np.dtype | str, scale: float = 0.0
+) -> Agreement:
+    """Compare ``value`` with PyTorch's ``expected``, both rounded to ``dtype``.
+
+    Parameters
+    ----------
+    value, expected : float
+        Our reduced loss and PyTorch's.
+    dtype : dtype or str
+        The computing dtype (float32 or float64).
+    scale : float
+        The size of the numbers the loss summed (e.g. max |logit|); only used to
+        recognise the rounding error of cancelling sums.
+    """
+    kind = np.dtype(dtype).type
+    ours, theirs = kind(value), kind(expected)
+    if ours == theirs or (np.isnan(ours) and np.isnan(theirs)):
+        return Agreement("exact", 0.0)
+    if not (np.isfinite(ours) and np.isfinite(theirs)):
+        return Agreement("differs", math.inf)
+    gap = abs(float(ours) - float(theirs))
+    ulps = gap / float(np.spacing(abs(theirs)))
+    if ulps <= SAME_ULPS:
+        return Agreement("ulps", ulps)
+    if gap <= SAME_ULPS * float(np.finfo(kind).eps) * max(abs(float(theirs)), scale):
+        return Agreement("rounding", ulps)
+    return Agreement("differs", ulps)
+
+
+def _ulps_text(ulps: float, dtype_name: str) -> str:
+    if not math.isfinite(ulps):
+        return "not comparable"
+    count = f"{ulps:.0f}" if ulps < 1e6 else f"{ulps:.2g}"
+    return f"{count} {dtype_name} ulp{'' if count == '1' else 's'}"
+
+
 class ResultView(QWidget):
     """The loss value, its explanation, the preset's expectation and PyTorch's error.
 
@@ -60,6 +123,7 @@ class ResultView(QWidget):
         super().__init__(parent)
         self.state = state
         self.caption_label = QLabel(self)
+        self.caption_label.setWordWrap(True)
         self.caption_label.setToolTip("The loss PyTorch returns for these numbers and options")
         self.value_label = QLabel(self)
         font = QFont(self.value_label.font())
@@ -80,8 +144,12 @@ class ResultView(QWidget):
             "How the reduction combines the per-element losses: numerator / denominator"
         )
         self.expected_label = QLabel(self)
+        # Wraps so a long verdict never widens the settings column.
+        self.expected_label.setWordWrap(True)
         self.expected_label.setToolTip(
-            "The value PyTorch computed for this preset; ✓ when ours rounds to the same float32"
+            "The value PyTorch computed for this preset: ✓ when ours is the same number or at "
+            f"most {SAME_ULPS} units in the last place (ulps) away, as a different summation "
+            "order gives; the value above is always ours, unrounded"
         )
         self.banner = QLabel(self)
         self.banner.setWordWrap(True)
@@ -145,14 +213,28 @@ class ResultView(QWidget):
         self.expected_label.setVisible(expected is not None and self.state.error is None)
         if expected is None:
             return
-        ours = np.float32(evaluation.value)
-        theirs = np.float32(expected)
-        same = bool(ours == theirs) or (bool(np.isnan(ours)) and bool(np.isnan(theirs)))
+        doc = self.state.document
+        finite = np.abs(doc.logits[np.isfinite(doc.logits)])
+        scale = float(finite.max()) if finite.size else 0.0
+        agreement = compare_to_expected(evaluation.value, expected, dtype, scale)
         shown = format_value(float(expected), dtype)
-        if same:
-            self.expected_label.setText(f"PyTorch gives {shown}  ✓ (equal in float32)")
-            self.expected_label.setStyleSheet("QLabel { color: #1e7b34; }")
+        name = np.dtype(dtype).name
+        verdict = agreement.verdict
+        if verdict == "exact":
+            text, colour = f"✓ (equal in {name})", "#1e7b34"
+        elif verdict == "ulps":
+            text = f"✓ ({_ulps_text(agreement.ulps, name)} apart: summation order)"
+            colour = "#1e7b34"
+        elif verdict == "rounding":
+            text = (
+                f"≈ ({_ulps_text(agreement.ulps, name)} apart, within {name} rounding "
+                "of the summed terms)"
+            )
+            colour = "#7a5a00"
         else:
             gap = abs(float(evaluation.value) - float(expected))
-            self.expected_label.setText(f"PyTorch gives {shown}  ✗ (differs by {gap:.3g})")
-            self.expected_label.setStyleSheet("QLabel { color: #8a1c12; }")
+            text, colour = f"✗ (differs by {gap:.3g}, {_ulps_text(agreement.ulps, name)})", (
+                "#8a1c12"
+            )
+        self.expected_label.setText(f"PyTorch gives {shown}  {text}")
+        self.expected_label.setStyleSheet(f"QLabel {{ color: {colour}; }}")

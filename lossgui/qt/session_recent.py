@@ -91,8 +91,12 @@ class RecentFiles:
             action.setData(path)
             action.triggered.connect(self._guard(lambda p=path: self._open(p)))
         if not files:
-            self.menu.addAction("No recent sessions").setEnabled(False)
+            empty = self.menu.addAction("No recent sessions")
+            empty.setEnabled(False)
+            empty.setStatusTip("Sessions you save or open appear here")
         self.menu.addSeparator()
         clear = self.menu.addAction("Clear List")
         clear.setEnabled(bool(files))
+        clear.setStatusTip("Forget the recent sessions (the files stay where they are)")
+        clear.setToolTip(clear.statusTip())
         clear.triggered.connect(self._guard(self.clear))

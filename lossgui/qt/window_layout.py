@@ -1,19 +1,28 @@
 """Where the main window puts things: the central splitters and the plot docks.
 
-The numbers (grid above the step-by-step pipeline) sit on the left, the
-settings (options above the result) in the middle, and the plot panels are
-dock widgets on the right: by default two stacked groups of tabs, or all of
-them tiled at once for a large screen.
+The grid and the settings (options above the result) share the top of the
+central area, the step-by-step pipeline spans its bottom, and the plot panels
+are dock widgets on the right: by default two stacked groups of tabs, or all
+of them tiled at once for a large screen.
 """
 
 from __future__ import annotations
 
 import importlib
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QResizeEvent
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QScrollArea, QSplitter, QWidget
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QMainWindow,
+    QScrollArea,
+    QSplitter,
+    QTableView,
+    QTextEdit,
+    QWidget,
+)
 
 from lossgui.qt.export import enable_plot_exports
 from lossgui.qt.state import AppState
@@ -21,6 +30,7 @@ from lossgui.qt.state import AppState
 __all__ = [
     "OPTIONAL_PANELS",
     "PANELS",
+    "Central",
     "FitScrollArea",
     "build_central",
     "make_docks",
@@ -101,18 +111,37 @@ class FitScrollArea(QScrollArea):
         widget.resize(max(width, need.width()), max(height, need.height()))
 
 
+@dataclass(frozen=True)
+class Central:
+    """The central area's splitters (their states are saved with the window's layout).
+
+    Attributes
+    ----------
+    central : QSplitter
+        Vertical: the top row above the full-width pipeline.
+    top : QSplitter
+        Horizontal: the grid beside the settings column.
+    middle : QSplitter
+        Vertical: the options above the result.
+    """
+
+    central: QSplitter
+    top: QSplitter
+    middle: QSplitter
+
+    def splitters(self) -> dict[str, QSplitter]:
+        """The splitters by object name."""
+        return {s.objectName(): s for s in (self.central, self.top, self.middle)}
+
+
 def build_central(
     window: QMainWindow, grid: QWidget, pipeline: QWidget, controls: QWidget, result: QWidget
-) -> tuple[QSplitter, QSplitter]:
-    """Numbers on the left, settings in the middle; returns (central, middle) splitters."""
-    left = QSplitter(Qt.Orientation.Vertical, window)
-    left.setObjectName("numbersColumn")
-    left.setChildrenCollapsible(False)
-    left.addWidget(grid)
-    left.addWidget(pipeline)
-    left.setStretchFactor(0, 3)
-    left.setStretchFactor(1, 2)
+) -> Central:
+    """The grid beside the settings (options above the result), the pipeline below both.
 
+    The pipeline spans the whole central width: its table has a column per class
+    plus a column of formulas, and half of it was cut off in a column of its own.
+    """
     scroll = _scrolled(controls, window)
     scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     middle = QSplitter(Qt.Orientation.Vertical, window)
@@ -120,18 +149,26 @@ def build_central(
     middle.setChildrenCollapsible(False)
     middle.addWidget(scroll)
     middle.addWidget(result)
-    middle.setStretchFactor(0, 3)
-    middle.setStretchFactor(1, 2)
+    middle.setStretchFactor(0, 0)
+    middle.setStretchFactor(1, 1)
 
-    central = QSplitter(Qt.Orientation.Horizontal, window)
+    top = QSplitter(Qt.Orientation.Horizontal, window)
+    top.setObjectName("numbersRow")
+    top.setChildrenCollapsible(False)
+    top.addWidget(grid)
+    top.addWidget(middle)
+    top.setStretchFactor(0, 1)
+    top.setStretchFactor(1, 0)
+
+    central = QSplitter(Qt.Orientation.Vertical, window)
     central.setObjectName("centralSplitter")
     central.setChildrenCollapsible(False)
-    central.addWidget(left)
-    central.addWidget(middle)
-    central.setStretchFactor(0, 2)
-    central.setStretchFactor(1, 1)
+    central.addWidget(top)
+    central.addWidget(pipeline)
+    central.setStretchFactor(0, 1)
+    central.setStretchFactor(1, 0)
     window.setCentralWidget(central)
-    return central, middle
+    return Central(central, top, middle)
 
 
 def make_docks(
@@ -170,9 +207,10 @@ def _redock(window: QMainWindow, docks: Iterable[QDockWidget]) -> list[QDockWidg
     """Take every dock out and put it back on the right, shown: a clean slate."""
     docks = list(docks)
     for dock in docks:
+        # Docked first: removing a floating dock leaves it floating once added back.
+        dock.setFloating(False)
         window.removeDockWidget(dock)
     for dock in docks:
-        dock.setFloating(False)
         window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         dock.show()
     return docks
@@ -203,13 +241,18 @@ def tile_docks(window: QMainWindow, docks: Iterable[QDockWidget]) -> None:
 def share_width(
     window: QMainWindow,
     docks: Iterable[QDockWidget],
-    central: QSplitter,
-    middle: QSplitter,
+    layout: Central,
     controls: QWidget,
+    pipeline: QWidget,
 ) -> None:
-    """Plots get half the width (more, up to 55%, if the front panels need it to show
-    without scrolling); the numbers and the settings share the rest 3 : 2. The options
-    get the height they need, the result the rest.
+    """Size the default arrangement to the window.
+
+    The plots get half the width (more, up to 55%, if the front panels need it
+    to show without scrolling). Of the rest, the grid gets the width that shows
+    all its columns and the settings column the remainder (at least what the
+    options need, at most 45%); the pipeline below gets the height its table
+    needs (within a third to a half of the height), the grid and the settings
+    the rest; the options get their height, the result the remainder.
     """
     width = window.width()
     docked = [d for d in docks if not d.isFloating()]
@@ -221,7 +264,40 @@ def share_width(
         needed = max(f.widget().minimumSizeHint().width() for f in fronts if f is not None) + 12
         plots = min(max(width // 2, needed), int(width * 0.55))
         window.resizeDocks(docked[:1], [plots], Qt.Orientation.Horizontal)
-    rest = max(width - plots - 16, 200)
-    central.setSizes([rest * 3 // 5, rest * 2 // 5])
-    needed = controls.sizeHint().height() + 8
-    middle.setSizes([needed, max(120, middle.height() - needed)])
+    height = max(layout.central.height(), 300)
+    pipe = min(max(_content_height(pipeline), height // 3), height // 2)
+    layout.central.setSizes([height - pipe, pipe])
+    options = controls.sizeHint().height() + 8
+    layout.middle.setSizes([options, max(120, height - pipe - options)])
+
+    rest = max(width - plots - 16, 300)
+    # The grid shows all its columns if it can; the settings take the rest (within limits).
+    floor = max(controls.minimumSizeHint().width() + 8, 280)
+    grid = _table_width(layout.top.widget(0), height - pipe)
+    settings = min(max(floor, rest - grid), max(floor, rest * 9 // 20))
+    layout.top.setSizes([rest - settings, settings])
+
+def _content_height(pipeline: QWidget) -> int:
+    """The pipeline height that shows its whole table without a vertical scroll bar."""
+    browser = getattr(pipeline, "browser", None)
+    if not isinstance(browser, QTextEdit):
+        return pipeline.sizeHint().height()
+    # Everything around the text (title, frame, margins) keeps its height at any size.
+    chrome = max(pipeline.height() - browser.viewport().height(), 0)
+    document = browser.document().size()
+    bar = browser.horizontalScrollBar().sizeHint().height()
+    wide = document.width() > browser.viewport().width()
+    return int(document.height()) + chrome + (bar if wide else 0) + 2
+
+
+def _table_width(grid: QWidget, height: int) -> int:
+    """The width that shows every column of the grid's table when it is ``height`` tall."""
+    view = getattr(grid, "view", None)
+    if not isinstance(view, QTableView):
+        return grid.sizeHint().width()
+    header = view.horizontalHeader()
+    columns = sum(header.sectionSize(i) for i in range(header.count()))
+    # A vertical scroll bar takes width only when the rows overflow (the summary is ~40 px).
+    rows = view.verticalHeader().length() + header.height() + 2 * view.frameWidth() + 40
+    bar = view.verticalScrollBar().sizeHint().width() if rows > height else 0
+    return columns + view.verticalHeader().width() + 2 * view.frameWidth() + bar + 4
