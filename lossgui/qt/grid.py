@@ -9,7 +9,16 @@ printed NumPy array / PyTorch tensor at the current cell as one undo step.
 from __future__ import annotations
 
 from PySide6.QtCore import QAbstractItemModel, QEvent, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QGuiApplication, QKeyEvent, QKeySequence, QPainter, QPalette, QPen
+from PySide6.QtGui import (
+    QColor,
+    QGuiApplication,
+    QKeyEvent,
+    QKeySequence,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QPen,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -18,7 +27,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMenu,
-    QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QTableView,
@@ -51,26 +59,10 @@ class NumberDelegate(QStyledItemDelegate):
         editor.setFrame(False)
         editor.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         editor.setToolTip("Type a number; Enter to commit, Esc to cancel")
+        view = self.parent()
+        if isinstance(view, _Table):
+            editor.setPalette(view.editor_palette)
         return editor
-
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: _INDEX) -> None:
-        # A filled selection would hide the gradient colours (its blue reads as a gradient):
-        # draw the cell as it is and frame the selected ones instead, like a spreadsheet.
-        selected = bool(option.state & QStyle.StateFlag.State_Selected)
-        if not selected:
-            super().paint(painter, option, index)
-            return
-        plain = QStyleOptionViewItem(option)
-        plain.state &= ~QStyle.StateFlag.State_Selected
-        # The view already filled the cell with the highlight (PE_PanelItemViewRow): cover it.
-        painter.fillRect(option.rect, option.palette.brush(QPalette.ColorRole.Base))
-        super().paint(painter, plain, index)
-        painter.save()
-        pen = QPen(option.palette.color(QPalette.ColorRole.Highlight))
-        pen.setWidth(2)
-        painter.setPen(pen)
-        painter.drawRect(option.rect.adjusted(1, 1, -1, -1))
-        painter.restore()
 
     def setEditorData(self, editor: QWidget, index: _INDEX) -> None:
         if isinstance(editor, QLineEdit):
@@ -83,11 +75,43 @@ class NumberDelegate(QStyledItemDelegate):
 
 
 class _Table(QTableView):
-    """QTableView that keeps Copy / Paste / Delete for the grid, not the window."""
+    """QTableView that keeps Copy / Paste / Delete for the grid, not the window.
+
+    Selected cells keep their own colours and are framed, like a spreadsheet: a
+    filled selection would hide the gradient colours (its blue reads as a
+    gradient). Cells are painted by Qt's delegate from the model's colour and
+    font roles; only the frames are drawn here, once per repaint rather than
+    once per cell.
+    """
 
     def __init__(self, owner: GridView) -> None:
         super().__init__(owner)
         self._owner = owner
+        palette = self.palette()
+        self._frame_pen = QPen(palette.color(QPalette.ColorRole.Highlight))
+        self._frame_pen.setWidth(2)
+        # Cells keep their colours when selected; the cell editor keeps the normal
+        # palette so its own text selection stays visible.
+        self.editor_palette = QPalette(palette)
+        for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive):
+            palette.setColor(group, QPalette.ColorRole.Highlight, QColor(0, 0, 0, 0))
+            text = palette.color(group, QPalette.ColorRole.Text)
+            palette.setColor(group, QPalette.ColorRole.HighlightedText, text)
+        self.setPalette(palette)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        selection = self.selectionModel()
+        if selection is None or not selection.hasSelection():
+            return
+        painter = QPainter(self.viewport())
+        painter.setPen(self._frame_pen)
+        exposed = event.rect()
+        for block in selection.selection():
+            rect = self.visualRect(block.topLeft()) | self.visualRect(block.bottomRight())
+            if rect.intersects(exposed):
+                painter.drawRect(rect.adjusted(1, 1, -1, -1))
+        painter.end()
 
     def event(self, event: QEvent) -> bool:
         # Claim Ctrl+C / Ctrl+V before a window-wide shortcut with the same keys does.
@@ -165,6 +189,9 @@ class GridView(QWidget):
 
         self._summary = QLabel(self)
         self._summary.setTextFormat(Qt.TextFormat.PlainText)
+        # Wraps instead of setting the grid's minimum width (a long spatial shape would
+        # take room from the plots).
+        self._summary.setWordWrap(True)
         self.gradient_box = QCheckBox("Colour logits by ∂loss/∂x", self)
         self.gradient_box.setToolTip(
             "Colour each logit cell by the gradient of the loss: red pushes the logit "
@@ -183,6 +210,9 @@ class GridView(QWidget):
         layout.addWidget(self.view, 1)
 
         self.view.selectionModel().currentChanged.connect(self._on_current_changed)
+        # Qt marks the current row's number in bold but does not repaint the old one
+        # when the current cell moves in code (the selection follows the plots).
+        self.view.selectionModel().currentRowChanged.connect(self._repaint_row_numbers)
         self.model.modelReset.connect(self._show_selection)
         state.selectionChanged.connect(self._show_selection)
         state.changed.connect(self._update_summary)
@@ -202,6 +232,10 @@ class GridView(QWidget):
             self.state.select(current.row(), column.index)
         else:
             self.state.select(current.row(), self.state.selection[1])
+
+    @guarded
+    def _repaint_row_numbers(self, *_: QModelIndex) -> None:
+        self.view.verticalHeader().viewport().update()
 
     @guarded
     def _show_selection(self, *_: int) -> None:

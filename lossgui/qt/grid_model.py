@@ -21,6 +21,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersisten
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from lossgui.document import Document, EditError
+from lossgui.qt.grid_changes import changed_blocks
 from lossgui.qt.grid_columns import Column, layout_of
 from lossgui.qt.slot_guard import guarded
 from lossgui.qt.state import AppState
@@ -87,6 +88,8 @@ class GridModel(QAbstractTableModel):
         self._grad_rgb: np.ndarray | None = None
         self._gradient = False
         self._refused: dict[tuple[int, int], str] = {}
+        # The Document and error the view last painted from: what an edit is compared with.
+        self._shown: tuple[Document | None, str | None] = (state.document, state.error)
         self._italic = QFont()
         self._italic.setItalic(True)
         state.changed.connect(self._on_changed)
@@ -382,13 +385,26 @@ class GridModel(QAbstractTableModel):
 
     @guarded
     def _on_changed(self) -> None:
-        layout = layout_of(self._state.document)
+        doc, error = self._state.document, self._state.error
+        shown, self._shown = self._shown, (doc, error)
+        # Texts are cached per Document and Evaluation; a large Document's evaluation
+        # arrives in a second `changed` for the same Document.
+        self._doc = None
+        self._text_cache = {}
+        layout = layout_of(doc)
         if layout.key != self._layout.key:
             self.beginResetModel()
             self._layout = layout
             self._refused.clear()
-            self._doc = None
             self.endResetModel()
-        else:
-            self._layout = layout
+            return
+        self._layout = layout
+        # Only the cells that can look different are repainted (see grid_changes).
+        blocks = None
+        if (shown[1] is None) == (error is None):
+            blocks = changed_blocks(shown[0], doc, layout, colouring=self._gradient)
+        if blocks is None:
             self._emit_all()
+            return
+        for top, left, bottom, right in blocks:
+            self.dataChanged.emit(self.index(top, left), self.index(bottom, right))

@@ -6,7 +6,10 @@ which reads ``state.document`` / ``state.evaluation``, asks for arrays through
 The base class makes sure nothing raised in a redraw escapes into Qt's event
 loop, keeps the last valid curves while the Document is one PyTorch rejects,
 and skips redraws of panels the user cannot see (a hidden tab catches up when
-it is shown).
+it is shown). Plots are built by :func:`make_plot` from the items of
+:mod:`lossgui.qt.panels.plot_items`; redraws change them through the helpers
+of :mod:`lossgui.qt.panels.plot_updates` (re-exported here), which skip what
+did not change.
 """
 
 from __future__ import annotations
@@ -22,6 +25,18 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QShowEvent
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from lossgui.qt.panels.plot_items import GridAxis, StickyViewBox, over_background
+from lossgui.qt.panels.plot_updates import (
+    nice_ceiling,
+    same_values,
+    set_axis_label,
+    set_bars,
+    set_curve,
+    set_line,
+    set_points,
+    set_range,
+    set_title,
+)
 from lossgui.qt.state import AppState
 
 #: Options of InfiniteLine labels: dark text on a light box reads on any background.
@@ -30,14 +45,25 @@ LINE_LABEL: dict[str, Any] = {"color": "#202020", "fill": (255, 255, 255, 210)}
 __all__ = [
     "COLORS",
     "LINE_LABEL",
+    "GridAxis",
     "PanelBase",
+    "StickyViewBox",
     "brush",
     "dashed",
     "finite_or_nan",
     "integer_ticks",
     "make_plot",
+    "nice_ceiling",
     "pen",
     "safe_slot",
+    "same_values",
+    "set_axis_label",
+    "set_bars",
+    "set_curve",
+    "set_line",
+    "set_points",
+    "set_range",
+    "set_title",
 ]
 
 #: A colour-blind-safe palette (Okabe-Ito) that reads on dark and light backgrounds.
@@ -67,10 +93,14 @@ def dashed(color: str, width: float = 2.0) -> Any:
 
 
 def brush(color: str, alpha: int = 200) -> Any:
-    """A fill of palette colour ``color`` with opacity ``alpha`` (0-255)."""
-    c = QColor(COLORS.get(color, color))
-    c.setAlpha(alpha)
-    return pg.mkBrush(c)
+    """A fill of palette colour ``color`` at opacity ``alpha`` (0-255) over the plot background.
+
+    The colour is blended with the background here and the fill is opaque:
+    Qt fills opaque areas several times faster than translucent ones, and
+    the bars and areas of these plots never overlap one another (grid lines
+    pass behind them).
+    """
+    return pg.mkBrush(over_background(QColor(COLORS.get(color, color)), alpha))
 
 
 def finite_or_nan(values: np.ndarray) -> np.ndarray:
@@ -94,12 +124,25 @@ def make_plot(
     ``legend`` is the legend's offset from the top-left (positive) or the
     top-right (negative x) corner; None for no legend.
     """
-    plot = pg.PlotWidget()
+    # Wide solid curves as one stroked path: pyqtgraph's default draws them as separate
+    # segments, which Qt strokes more slowly (the curves are redrawn on every edit).
+    if pg.getConfigOption("segmentedLineMode") != "off":
+        pg.setConfigOptions(segmentedLineMode="off")
+    plot = pg.PlotWidget(
+        viewBox=StickyViewBox(),
+        axisItems={side: GridAxis(side) for side in ("left", "bottom", "right", "top")},
+    )
+    # Axes passed in are shown: keep pyqtgraph's default of left and bottom only.
+    for side in ("top", "right"):
+        plot.getPlotItem().hideAxis(side)
     item = plot.getPlotItem()
     item.setTitle(title, size="10pt")
     item.setLabel("bottom", x_label, units=x_units or None)
     item.setLabel("left", y_label, units=y_units or None)
     item.showGrid(x=True, y=True, alpha=0.2)
+    for side in ("left", "bottom"):
+        # Behind the view box (z -100): opaque grid lines must not cross curves and legends.
+        item.getAxis(side).setZValue(-101)
     if legend is not None:
         item.addLegend(offset=legend, labelTextSize="8pt", brush=pg.mkBrush(128, 128, 128, 50))
     plot.setMinimumSize(220, 160)
@@ -124,7 +167,10 @@ def integer_ticks(plot: pg.PlotWidget, stop: int, start: int = 0, axis: str = "b
             break
     first = -(-start // step) * step
     major = [(i, str(i)) for i in range(first, max(stop, first + 1), step)]
-    plot.getPlotItem().getAxis(axis).setTicks([major, []])
+    item = plot.getPlotItem().getAxis(axis)
+    # setTicks makes the axis lay its labels out again and repaint: only on a change.
+    if getattr(item, "_tickLevels", None) != [major, []]:
+        item.setTicks([major, []])
 
 
 def safe_slot(method: Callable[..., Any]) -> Callable[..., Any]:
@@ -169,6 +215,11 @@ class PanelBase(QWidget):
         self.state = state
         self.plots: list[pg.PlotWidget] = []
         self._dirty = True
+        # The state (see _state_key) of the last redraw.
+        self._drawn_for: tuple[Any, Any, tuple[int, int], str | None] | None = None
+        # What the plots show, for panels that use :meth:`unchanged`.
+        self._drawn_keys: dict[str, Any] = {}
+        self._memos: dict[Any, tuple[Any, Any]] = {}
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(4, 4, 4, 4)
         self._layout.setSpacing(4)
@@ -200,7 +251,23 @@ class PanelBase(QWidget):
         if window is not self and window.isVisible() and not self.isVisible():
             self._dirty = True
             return
+        # One redraw per state: when one action emits both `changed` and
+        # `selectionChanged`, the second signal finds the plots already current.
+        drawn, now = self._drawn_for, self._state_key()
+        if (
+            not self._dirty
+            and drawn is not None
+            and all(a is b for a, b in zip(drawn[:2], now[:2], strict=True))
+            and drawn[2:] == now[2:]
+        ):
+            return
         self.refresh()
+
+    def _state_key(self) -> tuple[Any, Any, tuple[int, int], str | None]:
+        # Document and Evaluation compare by identity (held, so never reused): a large
+        # Document's evaluation arrives later, for the same Document.
+        state = self.state
+        return (state.document, state.evaluation, state.selection, state.error)
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -210,6 +277,7 @@ class PanelBase(QWidget):
     def refresh(self) -> None:
         """Redraw from the current Document now (the window calls it before export)."""
         self._dirty = False
+        self._drawn_for = self._state_key()
         self._refresh()
 
     @safe_slot
@@ -226,8 +294,39 @@ class PanelBase(QWidget):
 
     def show_stale(self, reason: str) -> None:
         """Keep the curves as they are and say why they are not current."""
+        self._drawn_keys.clear()
         self.stale_label.setText(f"stale: {reason}")
         self.stale_label.show()
+
+    def unchanged(self, key: Any, part: str = "plots") -> bool:
+        """Whether ``part`` of the panel already shows what ``key`` describes; remembers it.
+
+        A panel whose plots depend on a few inputs (the selected row, a pair of
+        classes, the dtype) passes them all here and skips the drawing on
+        True: an edit elsewhere in the batch then costs nothing. ``part``
+        names independent parts of one panel. Keys compare with ``==``, so
+        they hold numbers, strings, bytes, tuples and dicts, never arrays.
+        """
+        if part in self._drawn_keys and self._drawn_keys[part] == key:
+            return True
+        self._drawn_keys[part] = key
+        return False
+
+    def memo(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+        """``compute()``, reused while ``key`` stays the same, across Documents.
+
+        For results that depend on fewer inputs than the whole Document (a
+        sweep of one pair of logits): dragging another cell then reuses them,
+        where :meth:`derived` would compute them again for every new Document.
+        ``key`` starts with the name of the computation and holds every input
+        (compared with ``==``); one result per name is kept.
+        """
+        kept = self._memos.get(key[0])
+        if kept is not None and kept[0] == key:
+            return kept[1]
+        value = compute()
+        self._memos[key[0]] = (key, value)
+        return value
 
     # ----------------------------------------------------------------- helpers
     def derived(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:

@@ -13,7 +13,18 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import QLabel, QWidget
 
 from lossgui.core.entropy import ENTROPY_LOSSES, document_entropy_kl
-from lossgui.qt.panels.base import PanelBase, brush, integer_ticks, make_plot, pen
+from lossgui.qt.panels.base import (
+    PanelBase,
+    brush,
+    integer_ticks,
+    make_plot,
+    nice_ceiling,
+    pen,
+    set_bars,
+    set_line,
+    set_points,
+    set_range,
+)
 from lossgui.qt.state import AppState
 
 __all__ = ["MAX_BARS", "EntropyKLPanel"]
@@ -110,16 +121,19 @@ class EntropyKLPanel(PanelBase):
         )
         parts = result.parts
         x = np.arange(window.start, window.start + parts.entropy.size, dtype=np.float64)
-        self.entropy_bars.setOpts(x=x, height=parts.entropy, width=0.75)
-        self.kl_bars.setOpts(x=x, y0=parts.entropy, height=parts.kl, width=0.75)
-        self.ce_points.setData(x=x, y=parts.cross_entropy)
+        # Only what changed is set: each setOpts rebuilds every bar and repaints the plot.
+        set_bars(self.entropy_bars, x=x, height=parts.entropy, width=0.75)
+        set_bars(self.kl_bars, x=x, y0=parts.entropy, height=parts.kl, width=0.75)
+        set_points(self.ce_points, x, parts.cross_entropy)
         integer_ticks(self.plot, int(window.stop), int(window.start))
         tallest = float(np.nanmax(np.concatenate([parts.cross_entropy, [0.0]])))
-        # Head room above the bars for the legend.
-        top = max(tallest, 1e-9)
-        # A sliver below 0 keeps the 0 tick label visible.
-        self.plot.getPlotItem().setYRange(-0.02 * top, 1.3 * top, padding=0)
-        self.selected_line.setValue(float(row))
+        # Head room above the bars for the legend, rounded so the axis stays still while
+        # the bars move a little with each edit; a sliver below 0 keeps the 0 label visible.
+        top = nice_ceiling(1.3 * max(tallest, 1e-9))
+        set_range(self.plot, "y", -0.015 * top, top)
+        # Fixed, not automatic: pyqtgraph would measure every bar again on each edit.
+        set_range(self.plot, "x", window.start - 0.6, window.start + parts.entropy.size - 0.4)
+        set_line(self.selected_line, float(row))
         lead = (
             "Index targets are shown as one-hot distributions: H(q) = 0, so the loss is all KL."
             if result.one_hot

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QDoubleSpinBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QDoubleSpinBox, QGridLayout, QLabel, QPushButton, QWidget
 
 from lossgui.core.imbalance import (
     class_balance,
@@ -25,6 +25,7 @@ from lossgui.core.imbalance import (
     sqrt_inverse_frequency,
 )
 from lossgui.document import Document
+from lossgui.qt.flow_layout import FlowLayout
 from lossgui.qt.panels.base import (
     COLORS,
     LINE_LABEL,
@@ -32,8 +33,14 @@ from lossgui.qt.panels.base import (
     brush,
     integer_ticks,
     make_plot,
+    nice_ceiling,
     pen,
     safe_slot,
+    set_bars,
+    set_curve,
+    set_line,
+    set_range,
+    set_title,
 )
 from lossgui.qt.state import AppState
 
@@ -89,12 +96,13 @@ class ImbalancePanel(PanelBase):
 
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(state, parent)
-        row = QHBoxLayout()
-        row.addWidget(QLabel("Apply:", self))
+        # A flow, not a row: in a narrow dock the buttons wrap instead of scrolling.
+        row = FlowLayout(spacing=4)
+        row.addWidget(QLabel("Weights:", self))
         self.buttons: dict[str, QPushButton] = {}
         for key, text in (
-            ("inverse", "Inverse frequency"),
-            ("sqrt", "√ inverse frequency"),
+            ("inverse", "1 / count"),
+            ("sqrt", "1 / √count"),
             ("effective", "Effective number"),
         ):
             self.buttons[key] = QPushButton(text, self)
@@ -107,18 +115,21 @@ class ImbalancePanel(PanelBase):
         self.beta.setPrefix("β = ")
         self.beta.setToolTip("β of the effective number of samples (Cui et al. 2019).")
         row.addWidget(self.beta)
-        self.buttons["pos_weight"] = QPushButton("pos_weight = neg / pos", self)
-        self.buttons["clear"] = QPushButton("Clear weights", self)
+        self.buttons["pos_weight"] = QPushButton("pos_weight", self)
+        self.buttons["clear"] = QPushButton("Clear", self)
         row.addWidget(self.buttons["pos_weight"])
         row.addWidget(self.buttons["clear"])
-        row.addStretch(1)
         self._layout.addLayout(row)
         self._tips = {
-            "inverse": "Class weights 1 / count, scaled to sum to C (mean weight 1).",
-            "sqrt": "Class weights 1 / √count, scaled to sum to C: a milder rebalancing.",
-            "effective": "Class-balanced weights (1 − β) / (1 − β^count), scaled to sum to C.",
-            "pos_weight": "pos_weight per class = negatives / positives (not normalised).",
-            "clear": "Remove weight and pos_weight.",
+            "inverse": "Inverse frequency: class weights 1 / count, scaled to sum to C "
+            "(mean weight 1). One undo step.",
+            "sqrt": "Square-root inverse frequency: class weights 1 / √count, scaled to sum "
+            "to C: a milder rebalancing. One undo step.",
+            "effective": "Effective number of samples: class-balanced weights "
+            "(1 − β) / (1 − β^count), scaled to sum to C. One undo step.",
+            "pos_weight": "pos_weight per class = negatives / positives (not normalised), "
+            "for BCEWithLogitsLoss. One undo step.",
+            "clear": "Remove the weight and pos_weight options (back to PyTorch's None).",
         }
         for key, button in self.buttons.items():
             button.clicked.connect(getattr(self, f"_apply_{key}"))
@@ -154,6 +165,7 @@ class ImbalancePanel(PanelBase):
             strict=True,
         ):
             plot.setToolTip(tip)
+        self._ratio_tip = self.ratio_plot.toolTip()
 
         empty = np.zeros(0)
         self.count_bars = pg.BarGraphItem(x=empty, height=empty, width=0.7, brush=brush("blue"))
@@ -186,7 +198,7 @@ class ImbalancePanel(PanelBase):
         item.showAxis("right")
         item.scene().addItem(self._share_view)
         item.getAxis("right").linkToView(self._share_view)
-        item.getAxis("right").setLabel("minority share of |gradient| (%)", color=COLORS["red"])
+        item.getAxis("right").setLabel("minority |grad| share (%)", color=COLORS["red"])
         self._share_view.setXLink(item)
         self._share_view.setYRange(0, 100)
         self.ratio_share_curve = pg.PlotDataItem(pen=pen("red", 2.5))
@@ -285,7 +297,9 @@ class ImbalancePanel(PanelBase):
         x = np.arange(doc.classes, dtype=np.float64)
         for plot in (self.count_plot, self.loss_plot, self.grad_plot):
             integer_ticks(plot, doc.classes)
-        self.count_bars.setOpts(x=x, height=balance.counts, width=0.7)
+        # Bars, ranges and titles are set only when they change: a logit edit moves the
+        # shares but never the counts, and rarely the axes.
+        set_bars(self.count_bars, x=x, height=balance.counts, width=0.7)
         for bars, shares in (
             (self.loss_bars, (balance.share_unweighted, balance.share_weighted)),
             (self.grad_bars, (balance.grad_share_unweighted, balance.grad_share_weighted)),
@@ -293,12 +307,15 @@ class ImbalancePanel(PanelBase):
             for item, offset, share in zip(
                 bars.values(), (-_BAR / 2, _BAR / 2), shares, strict=True
             ):
-                item.setOpts(x=x + offset, height=np.nan_to_num(100 * share), width=_BAR)
+                set_bars(item, x=x + offset, height=np.nan_to_num(100 * share), width=_BAR)
             tallest = max(float(np.nanmax(100 * s, initial=0.0)) for s in shares)
-            # Head room above the bars for the legend.
+            # Head room above the bars for the legend; a rounded top keeps the axis still
+            # while the bars move a little with each edit.
             plot = self.loss_plot if bars is self.loss_bars else self.grad_plot
-            top = max(tallest, 1e-9)
-            plot.getPlotItem().setYRange(-0.02 * top, 1.25 * top, padding=0)
+            top = nice_ceiling(1.25 * max(tallest, 1e-9))
+            set_range(plot, "y", -0.016 * top, top)
+            # Fixed, not automatic: pyqtgraph would measure every bar again on each edit.
+            set_range(plot, "x", -0.6, doc.classes - 0.4)
         m = balance.minority
         weighted = "" if balance.weighted else " No weight set: weighted = unweighted."
         self.info_label.setText(
@@ -311,9 +328,12 @@ class ImbalancePanel(PanelBase):
         self, doc: Document, args: tuple[Any, ...], kw: dict[str, Any], m: int
     ) -> None:
         problem = _weights_problem(doc)
-        item = self.ratio_plot.getPlotItem()
+        # A plot title cannot wrap and a long one widens the plot: the reason goes in the tooltip.
+        self.ratio_plot.setToolTip(
+            self._ratio_tip if problem is None else f"{self._ratio_tip}\n\nNo sweep: {problem}."
+        )
         if problem is not None:
-            item.setTitle(f"Weight sweep: {problem}", size="9pt")
+            set_title(self.ratio_plot, "No weight sweep here (see tooltip)", size="9pt")
             self.ratio_loss_curve.setData([], [])
             self.ratio_share_curve.setData([], [])
             return
@@ -321,9 +341,13 @@ class ImbalancePanel(PanelBase):
             ("loss_vs_weight_ratio", m),
             lambda: loss_vs_weight_ratio(*args, **kw, ratios=RATIOS, minority=m),
         )
-        item.setTitle(f"Weight of class {m} against the others' (weight 1)", size="10pt")
-        self.ratio_loss_curve.setData(sweep.ratios, sweep.loss)
-        self.ratio_share_curve.setData(sweep.ratios, 100 * sweep.minority_grad_share)
+        set_title(self.ratio_plot, f"Sweep of class {m}'s weight", size="10pt")
+        # The ratios are fixed (log x): no need to measure the curves for the x range.
+        span = np.log10(RATIOS[[0, -1]])
+        pad = 0.02 * float(span[1] - span[0])
+        set_range(self.ratio_plot, "x", float(span[0]) - pad, float(span[1]) + pad)
+        set_curve(self.ratio_loss_curve, sweep.ratios, sweep.loss)
+        set_curve(self.ratio_share_curve, sweep.ratios, 100 * sweep.minority_grad_share)
         weights = doc.option("weight")
         ratio = 1.0
         if weights is not None:
@@ -333,8 +357,9 @@ class ImbalancePanel(PanelBase):
         self.ratio_line.setVisible(np.isfinite(ratio) and ratio > 0)
         if np.isfinite(ratio) and ratio > 0:
             # The line lives in the log-x view's coordinates.
-            self.ratio_line.setValue(np.log10(ratio))
-            self.ratio_line.label.setFormat(f"current {ratio:.3g}")
+            set_line(self.ratio_line, np.log10(ratio))
+            if self.ratio_line.label.format != f"current {ratio:.3g}":
+                self.ratio_line.label.setFormat(f"current {ratio:.3g}")
         self._sync_share_view()
 
     def _clear(self) -> None:

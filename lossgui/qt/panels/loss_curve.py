@@ -13,7 +13,15 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QHBoxLayout, QLabel, QWidget
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QToolButton,
+    QWidget,
+)
 
 from lossgui.core.sweeps import OVERLAYS, loss_vs_logit, overlay_losses, sweep_values
 from lossgui.document import Document
@@ -25,12 +33,17 @@ from lossgui.qt.panels.base import (
     make_plot,
     pen,
     safe_slot,
+    set_axis_label,
+    set_curve,
+    set_range,
 )
 from lossgui.qt.state import AppState
 
 __all__ = ["LossCurvePanel"]
 
 POINTS = 241
+# Batches up to this many logits are compared with the last one drawn, to skip the sweep.
+_KEY_LIMIT = 1 << 16
 _OVERLAY_COLORS = {
     "cross_entropy": "green",
     "sigmoid_focal_loss": "purple",
@@ -62,7 +75,8 @@ class LossCurvePanel(PanelBase):
     sample_curve, batch_curve, grad_curve : pg.PlotDataItem
     overlay_curves : dict of str -> pg.PlotDataItem
         Other losses of the same row (keys of ``lossgui.core.sweeps.OVERLAYS``).
-    overlay_boxes : dict of str -> QCheckBox
+    overlay_boxes : dict of str -> QAction
+        Checkable entries of the "Overlay" menu button (``overlay_button``).
     value_line : pg.InfiniteLine
         Movable; dragging it edits the selected cell.
     half_width : QDoubleSpinBox
@@ -78,7 +92,22 @@ class LossCurvePanel(PanelBase):
         header = QHBoxLayout()
         self.title_label = QLabel(self)
         self.title_label.setToolTip("Select a cell in the grid to sweep it.")
+        # Wraps rather than widening the panel when a row label is long (spatial batches).
+        self.title_label.setWordWrap(True)
         header.addWidget(self.title_label, 1)
+        # Other losses sit behind one compact menu button: a row of check boxes made
+        # the panel wider than half a window.
+        self.overlay_button = QToolButton(self)
+        self.overlay_button.setText("Overlay")
+        self.overlay_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.overlay_button.setToolTip(
+            "Draw other losses of the same row over this one (dashed), to compare their shapes"
+        )
+        overlay_menu = QMenu(self.overlay_button)
+        overlay_menu.setToolTipsVisible(True)
+        self.overlay_button.setMenu(overlay_menu)
+        header.addWidget(self.overlay_button)
+        header.addSpacing(8)
         header.addWidget(QLabel("range ±", self))
         self.half_width = QDoubleSpinBox(self)
         self.half_width.setRange(0.5, 200.0)
@@ -93,16 +122,13 @@ class LossCurvePanel(PanelBase):
         header.addWidget(self.half_width)
         self._layout.addLayout(header)
 
-        boxes = QHBoxLayout()
-        boxes.addWidget(QLabel("Overlay:", self))
-        self.overlay_boxes: dict[str, QCheckBox] = {}
+        self.overlay_boxes: dict[str, QAction] = {}
         for name, label in OVERLAYS.items():
-            box = QCheckBox(label.split(" (")[0], self)
+            box = overlay_menu.addAction(label.split(" (")[0])
+            box.setCheckable(True)
             box.toggled.connect(self._on_overlay_toggled)
-            boxes.addWidget(box)
+            box.toggled.connect(self._count_overlays)
             self.overlay_boxes[name] = box
-        boxes.addStretch(1)
-        self._layout.addLayout(boxes)
 
         self.loss_plot = make_plot("Loss as one logit moves", "logit x[r, c]", "loss (nats)")
         self.grad_plot = make_plot(
@@ -154,6 +180,12 @@ class LossCurvePanel(PanelBase):
     @safe_slot
     def _on_overlay_toggled(self, _checked: bool) -> None:
         self.refresh()
+
+    @safe_slot
+    def _count_overlays(self, _checked: bool) -> None:
+        """The menu button says how many overlays are on, so a closed menu still tells."""
+        count = sum(box.isChecked() for box in self.overlay_boxes.values())
+        self.overlay_button.setText(f"Overlay ({count})" if count else "Overlay")
 
     @safe_slot
     def _on_line_moved(self, line: pg.InfiniteLine) -> None:
@@ -209,14 +241,25 @@ class LossCurvePanel(PanelBase):
                 base=evaluation,
             )
 
-        sweep = self.derived(("loss_vs_logit", row, col, lo, hi, POINTS), compute)
-        self.sample_curve.setData(sweep.values, finite_or_nan(sweep.sample_loss))
-        self.batch_curve.setData(sweep.values, finite_or_nan(sweep.batch_loss))
-        self.grad_curve.setData(sweep.values, finite_or_nan(sweep.grad))
-        reduction = str(doc.option("reduction"))
-        batch_name = "batch sum ('none')" if reduction == "none" else f"batch loss ({reduction})"
-        self._rename(self.loss_plot, self.batch_curve, batch_name)
-        self._update_overlays(doc, row, col, lo, hi)
+        # Dragging the swept cell changes nothing the sweep depends on: skip it all then.
+        # A large batch has no key; a fresh object() matches nothing, so it always redraws.
+        key = self._sweep_key(doc, row, col, lo, hi)
+        if not self.unchanged(object() if key is None else key, part="sweep"):
+            sweep = self.derived(("loss_vs_logit", row, col, lo, hi, POINTS), compute)
+            # An edit of another row leaves this row's curve (and often the gradient) as it is.
+            set_curve(self.sample_curve, sweep.values, finite_or_nan(sweep.sample_loss))
+            set_curve(self.batch_curve, sweep.values, finite_or_nan(sweep.batch_loss))
+            set_curve(self.grad_curve, sweep.values, finite_or_nan(sweep.grad))
+            reduction = str(doc.option("reduction"))
+            batch_name = (
+                "batch sum ('none')" if reduction == "none" else f"batch loss ({reduction})"
+            )
+            self._rename(self.loss_plot, self.batch_curve, batch_name)
+            self._update_overlays(doc, row, col, lo, hi)
+            # The sweep's own x range, set rather than measured: dragging the value line
+            # then never makes pyqtgraph measure every curve again.
+            pad = 0.02 * (hi - lo)
+            set_range(self.loss_plot, "x", lo - pad, hi + pad)
 
         self._updating = True
         try:
@@ -232,8 +275,27 @@ class LossCurvePanel(PanelBase):
         self.title_label.setText(
             f"<b>x[{label}, {col}]</b> = {value:.6g}{target_text} · {doc.spec.label}"
         )
-        self.loss_plot.getPlotItem().setLabel("bottom", f"logit x[{label}, {col}]")
-        self.grad_plot.getPlotItem().setLabel("bottom", f"logit x[{label}, {col}]")
+        set_axis_label(self.loss_plot, "bottom", f"logit x[{label}, {col}]")
+        set_axis_label(self.grad_plot, "bottom", f"logit x[{label}, {col}]")
+
+    def _sweep_key(
+        self, doc: Document, row: int, col: int, lo: float, hi: float
+    ) -> tuple[Any, ...] | None:
+        """Everything the sweep and the overlays depend on, or None for a large batch.
+
+        The swept cell's own value is not part of it: the sweep replaces it.
+        Large batches are not compared (a copy of their logits per redraw costs
+        more than it saves); their sweep is redrawn every time.
+        """
+        if doc.logits.size > _KEY_LIMIT:
+            return None
+        grid = np.array(doc.grid_logits())
+        grid[row, col] = 0.0
+        wanted = tuple(n for n, box in self.overlay_boxes.items() if box.isChecked())
+        extra = None if doc.input2 is None else doc.input2.tobytes()
+        setup = (doc.loss, doc.transform, doc.dtype, dict(doc.options), doc.logits.shape)
+        data = (grid.tobytes(), doc.target.tobytes(), extra)
+        return (row, col, lo, hi, setup, data, wanted)
 
     def _update_overlays(self, doc: Document, row: int, col: int, lo: float, hi: float) -> None:
         cls = _row_class(doc, row)
@@ -262,7 +324,7 @@ class LossCurvePanel(PanelBase):
         for name, curve in self.overlay_curves.items():
             shown = curve.scene() is not None
             if name in wanted:
-                curve.setData(xs, finite_or_nan(curves[name]))
+                set_curve(curve, xs, finite_or_nan(curves[name]))
                 if not shown:
                     self.loss_plot.addItem(curve)
             elif shown:

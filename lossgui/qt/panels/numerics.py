@@ -17,7 +17,15 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
 from lossgui.core.sweeps import numerics
-from lossgui.qt.panels.base import LINE_LABEL, PanelBase, dashed, finite_or_nan, make_plot, pen
+from lossgui.qt.panels.base import (
+    LINE_LABEL,
+    PanelBase,
+    dashed,
+    finite_or_nan,
+    make_plot,
+    pen,
+    set_range,
+)
 from lossgui.qt.state import AppState
 
 __all__ = ["MAX_LOGIT_RANGE", "NumericsPanel"]
@@ -121,6 +129,9 @@ class NumericsPanel(PanelBase):
         doc = self.state.document
         row, col = self.state.selection
         logits = np.array(doc.grid_logits()[row], dtype=np.float64)
+        # The selected row alone decides every curve: edits of other rows change nothing.
+        if self.unchanged((doc.dtype, doc.row_label(row), col, logits.tobytes())):
+            return
         biggest = float(np.max(np.abs(logits))) if logits.size else 0.0
         unit = biggest if biggest > 0 else 1.0
         scales = np.geomspace(MAX_LOGIT_RANGE[0] / unit, MAX_LOGIT_RANGE[1] / unit, POINTS)
@@ -131,6 +142,12 @@ class NumericsPanel(PanelBase):
         sweep = self.derived(("numerics", row), compute)
         now = self.derived(("numerics", row, "now"), lambda: numerics(logits, doc.dtype, [1.0]))
         x = sweep.max_logit if biggest > 0 else scales
+        # The x axis always spans MAX_LOGIT_RANGE (log): set it rather than have
+        # pyqtgraph measure all eight curves again whenever a line moves.
+        lo, hi = np.log10(MAX_LOGIT_RANGE)
+        pad = 0.02 * (hi - lo)
+        for plot in self.plots:
+            set_range(plot, "x", float(lo - pad), float(hi + pad))
         for (quantity, dt, form), curve in self.curves.items():
             values = getattr(sweep.curves[dt], f"{form}_{quantity}")[:, col]
             curve.setData(x, finite_or_nan(values), connect="finite")

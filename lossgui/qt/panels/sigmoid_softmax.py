@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QDoubleSpinBox, QGridLayout, QHBoxLayout, QLabel, QSpinBox, QWidget
 
 from lossgui.core.sweeps import sigmoid_vs_softmax, two_class_at
@@ -26,11 +27,16 @@ from lossgui.qt.panels.base import (
     make_plot,
     pen,
     safe_slot,
+    set_line,
 )
 from lossgui.qt.state import AppState
 
 __all__ = ["ZERO_FLOOR", "SigmoidSoftmaxPanel"]
 
+#: Smallest plot width (three in a row fit half a 1440-pixel window).
+_PLOT_MIN_WIDTH = 180
+#: The plots go in one row once each would be at least this wide.
+_WIDE_PLOT = 215
 #: Where differences that are exactly 0 are drawn on the log axis.
 ZERO_FLOOR = 1e-18
 POINTS = 401
@@ -87,15 +93,17 @@ class SigmoidSoftmaxPanel(PanelBase):
         )
         self.loss_plot = make_plot("Loss with target a", "a − b", "loss (nats)")
         self.diff_plot = make_plot(
-            "Where floating point tells them apart", "a − b", "absolute difference"
+            "Floating-point difference", "a − b", "absolute difference"
         )
         self.diff_plot.getPlotItem().setLogMode(y=True)
-        grid = QGridLayout()
-        grid.addWidget(self.prob_plot, 0, 0)
-        grid.addWidget(self.loss_plot, 0, 1)
-        grid.addWidget(self.diff_plot, 1, 0, 1, 2)
-        self._layout.addLayout(grid, 1)
+        self._plot_grid = QGridLayout()
+        self._wide: bool | None = None
+        self._layout.addLayout(self._plot_grid, 1)
         self.plots = [self.prob_plot, self.loss_plot, self.diff_plot]
+        for plot in self.plots:
+            # Narrow enough for three in a row in half a window; tall enough for the axis label.
+            plot.setMinimumSize(_PLOT_MIN_WIDTH, 150)
+        self._arrange(wide=False)
         self.prob_plot.setToolTip("softmax([a, b])[0] and sigmoid(a − b): the same function.")
         self.loss_plot.setToolTip(
             "cross_entropy([a, b], target 0) and binary_cross_entropy_with_logits(a − b, 1)."
@@ -131,15 +139,15 @@ class SigmoidSoftmaxPanel(PanelBase):
             pos=np.log10(ZERO_FLOOR),
             angle=0,
             pen=dashed("grey", 1),
-            label=f"exactly 0 (drawn at {ZERO_FLOOR:g})",
-            labelOpts={"position": 0.12, **LINE_LABEL},
+            label=f"0, drawn at {ZERO_FLOOR:g}",
+            labelOpts={"position": 0.5, **LINE_LABEL},
         )
         self.diff_plot.addItem(floor)
         self.markers: list[pg.InfiniteLine] = []
         for i, plot in enumerate(self.plots):
             line = pg.InfiniteLine(
                 pen=pen("grey", 1.5),
-                label="row's a − b = {value:.3g}" if i == 0 else None,
+                label="a − b = {value:.3g}" if i == 0 else None,
                 labelOpts={"position": 0.5, **LINE_LABEL},
             )
             plot.addItem(line)
@@ -151,6 +159,30 @@ class SigmoidSoftmaxPanel(PanelBase):
         self.class_b.setValue(1)
         self.refresh()
 
+    def _arrange(self, wide: bool) -> None:
+        """Three plots in a row (a wide, short dock) or two above one (a taller dock)."""
+        if wide == self._wide:
+            return
+        self._wide = wide
+        for plot in self.plots:
+            self._plot_grid.removeWidget(plot)
+        if wide:
+            for i, plot in enumerate(self.plots):
+                self._plot_grid.addWidget(plot, 0, i)
+        else:
+            self._plot_grid.addWidget(self.prob_plot, 0, 0)
+            self._plot_grid.addWidget(self.loss_plot, 0, 1)
+            self._plot_grid.addWidget(self.diff_plot, 1, 0, 1, 2)
+        for i in range(3):
+            self._plot_grid.setColumnStretch(i, 1 if wide or i < 2 else 0)
+        self._plot_grid.setRowStretch(1, 0 if wide else 1)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        size = event.size()
+        # Half a 1440-pixel window is wide and short: stacked plots would be ~140 px tall.
+        self._arrange(size.width() >= 3 * _WIDE_PLOT and size.width() >= 1.6 * size.height())
+
     @safe_slot
     def _on_control_changed(self, _value: float) -> None:
         self.refresh()
@@ -160,26 +192,18 @@ class SigmoidSoftmaxPanel(PanelBase):
         return self.class_a.value(), self.class_b.value()
 
     def _sync_controls(self, classes: int) -> None:
+        # Only on a change: setRange repaints the box and lays the panel out again.
         for spin in (self.class_a, self.class_b):
-            spin.blockSignals(True)
-            spin.setRange(0, classes - 1)
-            spin.blockSignals(False)
+            if spin.maximum() != classes - 1 or spin.minimum() != 0:
+                spin.blockSignals(True)
+                spin.setRange(0, classes - 1)
+                spin.blockSignals(False)
         many = classes > 2
         for widget in (self.pair_label, self.class_a, self.b_label, self.class_b):
-            widget.setVisible(many)
+            if widget.isHidden() == many:
+                widget.setVisible(many)
 
-    def _redraw(self) -> None:
-        doc = self.state.document
-        self._sync_controls(doc.classes)
-        ca, cb = self.pair()
-        row, _col = self.state.selection
-        a, b = (float(v) for v in doc.grid_logits()[row, [ca, cb]])
-        half = float(self.half_range.value())
-
-        def compute() -> Any:
-            return sigmoid_vs_softmax((-half, half), POINTS, b=b, dtype=doc.dtype)
-
-        sweep = self.derived(("sigmoid_vs_softmax", b, half, POINTS, doc.dtype), compute)
+    def _draw_curves(self, sweep: Any, half: float) -> None:
         self.softmax_curve.setData(sweep.diff, sweep.softmax_a)
         self.sigmoid_curve.setData(sweep.diff, sweep.sigmoid)
         self.ce_curve.setData(sweep.diff, sweep.cross_entropy)
@@ -196,12 +220,31 @@ class SigmoidSoftmaxPanel(PanelBase):
         self.diff_plot.getPlotItem().setYRange(
             np.log10(ZERO_FLOOR) - 1, np.log10(max(top, ZERO_FLOOR)) + 4, padding=0
         )
+
+    def _redraw(self) -> None:
+        doc = self.state.document
+        self._sync_controls(doc.classes)
+        ca, cb = self.pair()
+        row, _col = self.state.selection
+        a, b = (float(v) for v in doc.grid_logits()[row, [ca, cb]])
+        half = float(self.half_range.value())
+        # Everything below depends on these only: an edit of another row changes nothing.
+        if self.unchanged((doc.dtype, doc.classes, doc.row_label(row), ca, cb, a, b, half)):
+            return
+
+        def compute() -> Any:
+            return sigmoid_vs_softmax((-half, half), POINTS, b=b, dtype=doc.dtype)
+
+        # The curves depend on b alone: dragging a leaves them (and their ranges) as they are.
+        sweep = self.memo(("sigmoid_vs_softmax", b, half, POINTS, doc.dtype), compute)
+        if not self.unchanged((b, half, doc.dtype), part="curves"):
+            self._draw_curves(sweep, half)
         point = self.derived(
             ("two_class_at", a, b, doc.dtype), lambda: two_class_at(a, b, dtype=doc.dtype)
         )
         d = float(point.diff[0])
         for line in self.markers:
-            line.setValue(d)
+            set_line(line, d)
         same_p = int(np.count_nonzero(sweep.abs_difference == 0))
         same_loss = int(np.count_nonzero(sweep.loss_abs_difference == 0))
         gap = point.abs_difference[0]

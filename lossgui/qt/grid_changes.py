@@ -1,0 +1,100 @@
+"""Which grid cells an edit changed, so the view repaints those and not the whole table.
+
+Typing a number changes one logit, the computed columns and (with gradient
+colouring) every logit's colour. Announcing the whole table as changed makes
+the view repaint every visible cell, each through the Python model, on every
+keystroke or drag step; :func:`changed_blocks` names the few rectangles that
+can look different instead, and falls back to "everything" whenever the
+change is not a plain edit of numbers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lossgui.document import Document
+from lossgui.qt.grid_columns import Layout
+
+__all__ = ["Block", "changed_blocks"]
+
+#: (first row, first column, last row, last column) of a block of model cells, inclusive.
+Block = tuple[int, int, int, int]
+
+# More changed cells than this are announced as their bounding box.
+_MAX_CELLS = 32
+
+
+def _differs(old: np.ndarray, new: np.ndarray) -> np.ndarray:
+    """Elementwise "not the same value" (NaN equals NaN), shape of the inputs."""
+    diff = np.asarray(old != new)
+    if np.issubdtype(new.dtype, np.floating):
+        diff &= ~(np.isnan(old) & np.isnan(new))
+    return diff
+
+
+def _cell_blocks(mask: np.ndarray, columns: list[int]) -> list[Block]:
+    """Blocks covering the True cells of a (P, C) ``mask``; class c is model column columns[c]."""
+    rows, classes = np.nonzero(mask)
+    if rows.size == 0:
+        return []
+    if rows.size > _MAX_CELLS:
+        cols = [columns[c] for c in classes.tolist()]
+        return [(int(rows.min()), min(cols), int(rows.max()), max(cols))]
+    pairs = zip(rows.tolist(), classes.tolist(), strict=True)
+    return [(r, columns[c], r, columns[c]) for r, c in pairs]
+
+
+def changed_blocks(
+    old: Document | None, new: Document, layout: Layout, *, colouring: bool
+) -> list[Block] | None:
+    """The blocks of model cells that may look different after ``old`` became ``new``.
+
+    Parameters
+    ----------
+    old, new : Document
+        The Document the view last showed and the current one; both fit ``layout``.
+    layout : Layout
+        The grid's columns (the same for both Documents).
+    colouring : bool
+        Whether logit cells are coloured by the gradient (then all of them change).
+
+    Returns
+    -------
+    list of Block, or None
+        None when anything but the numbers changed (loss, options, dtype,
+        transform): the caller repaints everything.
+    """
+    if old is None:
+        return None
+    same_setup = (
+        old.loss == new.loss
+        and old.target_kind == new.target_kind
+        and old.transform == new.transform
+        and old.dtype == new.dtype
+        and old.options == new.options
+    )
+    if not same_setup:
+        return None
+    last_row, last_col = layout.rows - 1, len(layout.columns) - 1
+    where: dict[str, list[int]] = {}
+    for col, column in enumerate(layout.columns):
+        where.setdefault(column.kind, []).append(col)
+    blocks: list[Block] = []
+    computed = [col for col, column in enumerate(layout.columns) if column.computed]
+    if computed:
+        # Every row's share of the sum changes with any edit.
+        blocks.append((0, min(computed), last_row, max(computed)))
+    logit_cols = where.get("logit", [])
+    if colouring and logit_cols:
+        blocks.append((0, min(logit_cols), last_row, max(logit_cols)))
+    elif old.logits is not new.logits:
+        blocks += _cell_blocks(_differs(old.grid_logits(), new.grid_logits()), logit_cols)
+    if old.input2 is not new.input2 and old.input2 is not None and new.input2 is not None:
+        blocks += _cell_blocks(_differs(old.input2, new.input2), where.get("input2", []))
+    if old.target is not new.target:
+        diff = _differs(old.grid_target(), new.grid_target())
+        changed = np.flatnonzero(diff if diff.ndim == 1 else diff.any(axis=1))
+        if changed.size:
+            # Whole rows: a target equal to ignore_index greys its row.
+            blocks.append((int(changed.min()), 0, int(changed.max()), last_col))
+    return blocks
