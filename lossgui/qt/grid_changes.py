@@ -44,6 +44,10 @@ def _cell_blocks(mask: np.ndarray, columns: list[int]) -> list[Block]:
     return [(r, columns[c], r, columns[c]) for r, c in pairs]
 
 
+#: Above this many logits, finding the changed cells is dearer than a full repaint.
+_COMPARE_LIMIT = 1 << 20
+
+
 def changed_blocks(
     old: Document | None, new: Document, layout: Layout, *, colouring: bool
 ) -> list[Block] | None:
@@ -64,7 +68,9 @@ def changed_blocks(
         None when anything but the numbers changed (loss, options, dtype,
         transform): the caller repaints everything.
     """
-    if old is None:
+    if old is None or new.logits.size > _COMPARE_LIMIT:
+        # Comparing tens of millions of cells costs more than repainting the few
+        # hundred the view shows: let the caller repaint everything.
         return None
     same_setup = (
         old.loss == new.loss

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from lossgui.core.activations import log_softmax, sigmoid, softplus
+from lossgui.core.categorical import CrossEntropyParts, cross_entropy_parts, nll_loss_parts
 from lossgui.core.evaluate import Evaluation, loss_kwargs, prepare_inputs, to_grid
 from lossgui.document import Document
 
@@ -69,32 +70,52 @@ def _reduction_steps(doc: Document, evaluation: Evaluation, row: int) -> list[St
     return steps
 
 
+def _row_parts(doc: Document, row: int) -> CrossEntropyParts:
+    """CE / NLL parts of grid row ``row`` alone: large evaluations keep none.
+
+    The per-row entries (probabilities, picked value, weight, loss) do not
+    depend on the other rows; the reduction's numbers come from the evaluation.
+    """
+    x, t, kwargs = _row_inputs(doc, row)
+    make = cross_entropy_parts if doc.loss == "cross_entropy" else nll_loss_parts
+    return make(x, t, **kwargs)
+
+
 def _categorical(doc: Document, evaluation: Evaluation, row: int) -> list[Step]:
     parts = evaluation.parts
-    assert parts is not None
+    if parts is None:
+        parts, part_row = _row_parts(doc, row), 0
+    else:
+        part_row = row
     x = np.asarray(doc.grid_logits()[row], dtype=doc.dtype)
     y = int(doc.grid_target()[row])
     valid = 0 <= y < doc.classes
     target = y if valid else None
     steps = [Step("x", "the grid's row", x)]
     if doc.loss == "cross_entropy" or doc.transform == "log_softmax":
-        shifted = x - x.max()
+        with np.errstate(over="ignore", invalid="ignore"):  # +-3e38 in one row: -inf, as torch
+            shifted = x - x.max()
         steps += [
             Step("x − max x", "shift for stability (no overflow in exp)", shifted),
             Step("exp(x − max x)", f"Σ = {_g(np.exp(shifted).sum())}", np.exp(shifted)),
-            Step("softmax p", "exp / Σ exp", _row_of(parts.probs, row), highlight=target),
-            Step("log p", "x − max x − log Σ exp", _row_of(parts.log_probs, row), highlight=target),
+            Step("softmax p", "exp / Σ exp", _row_of(parts.probs, part_row), highlight=target),
+            Step(
+                "log p",
+                "x − max x − log Σ exp",
+                _row_of(parts.log_probs, part_row),
+                highlight=target,
+            ),
         ]
     else:
         steps.append(
             Step(
                 "log p (as given)",
                 "nll_loss trusts its input to be log-probabilities",
-                _row_of(parts.log_probs, row),
+                _row_of(parts.log_probs, part_row),
                 highlight=target,
             )
         )
-    ignored = bool(np.asarray(parts.ignored).reshape(-1)[row])
+    ignored = bool(np.asarray(parts.ignored).reshape(-1)[part_row])
     steps.append(
         Step(
             "target y",
@@ -104,11 +125,13 @@ def _categorical(doc: Document, evaluation: Evaluation, row: int) -> list[Step]:
     )
     if not ignored:
         steps += [
-            Step("log p[y]", "picked entry", scalar=_g(_position(parts.picked, row))),
+            Step("log p[y]", "picked entry", scalar=_g(_position(parts.picked, part_row))),
             Step(
-                "w[y]", "class weight (1 without weight)", scalar=_g(_position(parts.weights, row))
+                "w[y]",
+                "class weight (1 without weight)",
+                scalar=_g(_position(parts.weights, part_row)),
             ),
-            Step("nll", "−w[y] · log p[y]", scalar=_g(_position(parts.nll, row))),
+            Step("nll", "−w[y] · log p[y]", scalar=_g(_position(parts.nll, part_row))),
         ]
         eps = parts.label_smoothing
         if eps > 0:
@@ -116,12 +139,12 @@ def _categorical(doc: Document, evaluation: Evaluation, row: int) -> list[Step]:
                 Step(
                     "S",
                     "−Σ_c w_c log p_c (smoothing term)",
-                    scalar=_g(_position(parts.smooth, row)),
+                    scalar=_g(_position(parts.smooth, part_row)),
                 ),
                 Step(
                     "l",
                     f"(1 − ε)·nll + ε/C·S, ε = {eps:g}",
-                    scalar=_g(_position(parts.losses, row)),
+                    scalar=_g(_position(parts.losses, part_row)),
                 ),
             ]
     return steps + _reduction_steps(doc, evaluation, row)
@@ -261,7 +284,9 @@ def pipeline_steps(doc: Document, evaluation: Evaluation, row: int) -> list[Step
     row : int
         Grid row in [0, doc.rows).
     """
-    if evaluation.parts is not None:
+    if evaluation.parts is not None or (
+        doc.loss in ("cross_entropy", "nll_loss") and doc.target_kind == "index"
+    ):
         return _categorical(doc, evaluation, row)
     if doc.loss in ("cross_entropy", "kl_div"):
         return _soft_categorical(doc, evaluation, row)
