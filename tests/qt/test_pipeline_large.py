@@ -40,3 +40,18 @@ def test_steps_without_parts_equal_steps_with_parts(loss, transform, row):
         assert a.scalar == b.scalar
         if a.values is not None:
             np.testing.assert_allclose(b.values, a.values, rtol=1e-6)
+
+
+def test_numerics_panel_takes_a_row_of_subnormal_logits(qtbot):
+    from lossgui.document_convert import default_document
+    from lossgui.qt.panels.numerics import NumericsPanel
+    from lossgui.qt.state import AppState
+
+    state = AppState(default_document())
+    panel = NumericsPanel(state)
+    qtbot.addWidget(panel)
+    panel.show()
+    for col in range(3):
+        assert state.edit(lambda d, c=col: d.with_cell(0, c, 1e-310), "tiny")
+    panel.refresh()
+    assert all(np.isfinite(curve.getData()[0]).all() for curve in panel.plots[0].listDataItems())

@@ -45,6 +45,10 @@ def _fmt(value: float) -> str:
     return f"{value:.7g}"
 
 
+#: Rows whose largest |logit| is below this are swept as if they were all zero.
+_TINY = 1e-30
+
+
 class NumericsPanel(PanelBase):
     """Naive vs stable softmax / log-softmax of the selected row as it is scaled.
 
@@ -133,6 +137,9 @@ class NumericsPanel(PanelBase):
         if self.unchanged((doc.dtype, doc.row_label(row), col, logits.tobytes())):
             return
         biggest = float(np.max(np.abs(logits))) if logits.size else 0.0
+        if biggest < _TINY:
+            # A row of (near-)zeros has no scale to sweep: 1e-310 would overflow 1/unit.
+            biggest = 0.0
         unit = biggest if biggest > 0 else 1.0
         scales = np.geomspace(MAX_LOGIT_RANGE[0] / unit, MAX_LOGIT_RANGE[1] / unit, POINTS)
 
