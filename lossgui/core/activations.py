@@ -13,6 +13,7 @@ from numpy.typing import ArrayLike
 
 __all__ = [
     "as_float_array",
+    "cast",
     "log_sigmoid",
     "log_softmax",
     "naive_log_softmax",
@@ -33,6 +34,16 @@ def as_float_array(x: ArrayLike) -> np.ndarray:
     if not np.issubdtype(arr.dtype, np.floating):
         arr = arr.astype(np.float64)
     return arr
+
+
+def cast(values: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """``values`` in ``dtype``; float64 numbers beyond float32's range become +-inf.
+
+    That is what ``torch.tensor(1e39, dtype=torch.float32)`` gives, so the
+    overflow is the faithful answer rather than a warning.
+    """
+    with np.errstate(over="ignore"):
+        return np.asarray(values, dtype=dtype)
 
 
 def softmax_dim(ndim: int, dim: int | None) -> int:

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from lossgui.core.activations import log_softmax
+from lossgui.core.activations import cast, log_softmax
 from lossgui.core.divergence import kl_div
 from lossgui.core.evaluate import to_grid
 
@@ -67,8 +67,8 @@ def entropy_kl(
         summed over the row, ``CE = -sum q log p``.
     """
     dt = np.dtype(dtype)
-    q = np.asarray(target_probs, dtype=dt)
-    x = np.asarray(logits, dtype=dt)
+    q = cast(target_probs, dt)
+    x = cast(logits, dt)
     lp = x if log_input else log_softmax(x, dim=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         # + 0.0 turns the -0.0 of an all-zero sum into 0.0 for display.

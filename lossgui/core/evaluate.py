@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from lossgui.core.activations import sigmoid
+from lossgui.core.activations import cast, log_softmax, sigmoid
 from lossgui.core.categorical import (
     FAST_PATH_MIN_SIZE,
     CrossEntropyParts,
@@ -194,8 +194,6 @@ def prepare_inputs(
     dt = np.dtype(dtype)
     x = cast(logits, dt)
     if transform == "log_softmax":
-        from lossgui.core.activations import log_softmax
-
         x = log_softmax(x, dim=1 if x.ndim > 1 else 0)
     elif transform == "sigmoid":
         x = sigmoid(x)
@@ -205,15 +203,6 @@ def prepare_inputs(
     t = np.asarray(target, dtype=np.int64) if kind_is_int else cast(target, dt)
     return x, t
 
-
-def cast(values: np.ndarray, dtype: np.dtype) -> np.ndarray:
-    """``values`` in ``dtype``; float64 numbers beyond float32's range become +-inf.
-
-    That is what ``torch.tensor(1e39, dtype=torch.float32)`` gives, so the
-    overflow is the faithful answer rather than a warning.
-    """
-    with np.errstate(over="ignore"):
-        return np.asarray(values, dtype=dtype)
 
 
 def _transform_backward(grad: np.ndarray, x: np.ndarray, transform: str) -> np.ndarray:

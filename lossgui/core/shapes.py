@@ -17,7 +17,8 @@ def locate(mask: np.ndarray) -> str:
 
 def same_dtype(values: ArrayLike, dtype: np.dtype) -> np.ndarray:
     """``values`` as an array of the input's float ``dtype``."""
-    return np.asarray(values).astype(dtype, copy=False)
+    with np.errstate(over="ignore"):  # beyond float32's range: inf, as torch
+        return np.asarray(values).astype(dtype, copy=False)
 
 
 def fitted(values: ArrayLike, shape: tuple[int, ...], name: str, dtype: np.dtype) -> np.ndarray:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from lossgui.core.activations import (
+    cast,
     log_softmax,
     naive_log_softmax,
     naive_softmax,
@@ -79,13 +80,13 @@ def sigmoid_vs_softmax(
     """
     dt = np.dtype(dtype)
     diff = np.linspace(float(a_minus_b_range[0]), float(a_minus_b_range[1]), int(K))
-    return _two_class((b + diff).astype(dt), np.full(diff.shape, b, dtype=dt), diff)
+    return _two_class(cast(b + diff, dt), np.full(diff.shape, b, dtype=dt), diff)
 
 
 def two_class_at(a: float, b: float, *, dtype: str = "float32") -> TwoClassSweep:
     """:func:`sigmoid_vs_softmax` at one pair of logits (a, b) as given; arrays of shape (1,)."""
     dt = np.dtype(dtype)
-    aa, bb = np.array([a], dtype=dt), np.array([b], dtype=dt)
+    aa, bb = cast([a], dt), cast([b], dt)
     return _two_class(aa, bb, (aa - bb).astype(np.float64))
 
 
@@ -162,7 +163,7 @@ def numerics(
     scaled = s[:, None] * np.asarray(row_logits, dtype=np.float64)[None, :]
     curves = {}
     for name in dtypes:  # two dtypes, not sweep points: each call is vectorised over S
-        x = scaled.astype(name)
+        x = cast(scaled, np.dtype(name))
         f64 = np.float64
         naive = naive_softmax(x, dim=1).astype(f64)
         naive_log = naive_log_softmax(x, dim=1).astype(f64)

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from lossgui.core.activations import sigmoid
+from lossgui.core.activations import cast, sigmoid
 from lossgui.core.binary import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -183,7 +183,7 @@ def _row_kwargs(
 def _call(
     spec: LossSpec, x: np.ndarray, t: np.ndarray, other: np.ndarray | None, dt: np.dtype
 ) -> tuple[Any, ...]:
-    return (x, t) if other is None else (x, other.astype(dt), t)
+    return (x, t) if other is None else (x, cast(other, dt), t)
 
 
 def loss_vs_logit(
@@ -293,7 +293,7 @@ def overlay_losses(
     k, c = vals.shape[0], int(np.shape(row_logits)[0])
     x = np.repeat(np.asarray(row_logits, dtype=np.float64)[None, :], k, axis=0)
     x[:, col] = vals
-    x = x.astype(dt)
+    x = cast(x, dt)
     index = np.full(k, int(target_class), dtype=np.int64)
     one_hot = np.zeros((k, c), dtype=dt)
     one_hot[:, int(target_class)] = 1

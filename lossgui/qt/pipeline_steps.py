@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lossgui.core.activations import log_softmax, sigmoid, softplus
+from lossgui.core.activations import cast, log_softmax, sigmoid, softplus
 from lossgui.core.categorical import CrossEntropyParts, cross_entropy_parts, nll_loss_parts
 from lossgui.core.evaluate import Evaluation, loss_kwargs, prepare_inputs, to_grid
 from lossgui.document import Document
@@ -87,14 +87,13 @@ def _categorical(doc: Document, evaluation: Evaluation, row: int) -> list[Step]:
         parts, part_row = _row_parts(doc, row), 0
     else:
         part_row = row
-    x = np.asarray(doc.grid_logits()[row], dtype=doc.dtype)
+    x = cast(doc.grid_logits()[row], np.dtype(doc.dtype))
     y = int(doc.grid_target()[row])
     valid = 0 <= y < doc.classes
     target = y if valid else None
     steps = [Step("x", "the grid's row", x)]
     if doc.loss == "cross_entropy" or doc.transform == "log_softmax":
-        with np.errstate(over="ignore", invalid="ignore"):  # +-3e38 in one row: -inf, as torch
-            shifted = x - x.max()
+        shifted = x - x.max()
         steps += [
             Step("x − max x", "shift for stability (no overflow in exp)", shifted),
             Step("exp(x − max x)", f"Σ = {_g(np.exp(shifted).sum())}", np.exp(shifted)),
@@ -164,7 +163,7 @@ def _row_inputs(doc: Document, row: int) -> tuple[np.ndarray, np.ndarray, dict]:
 def _soft_categorical(doc: Document, evaluation: Evaluation, row: int) -> list[Step]:
     """Cross entropy with a probability target, and kl_div."""
     x, q, kwargs = _row_inputs(doc, row)
-    raw = np.asarray(doc.grid_logits()[row], dtype=doc.dtype)
+    raw = cast(doc.grid_logits()[row], np.dtype(doc.dtype))
     steps = [Step("x", "the grid's row", raw)]
     if doc.loss == "cross_entropy":
         lp = log_softmax(x, dim=1)[0]
@@ -194,7 +193,7 @@ def _soft_categorical(doc: Document, evaluation: Evaluation, row: int) -> list[S
 
 def _binary(doc: Document, evaluation: Evaluation, row: int) -> list[Step]:
     x, y, kwargs = _row_inputs(doc, row)
-    raw = np.asarray(doc.grid_logits()[row], dtype=doc.dtype)
+    raw = cast(doc.grid_logits()[row], np.dtype(doc.dtype))
     steps = [Step("x", "the grid's row", raw)]
     if doc.loss == "binary_cross_entropy":
         if doc.transform == "sigmoid":
@@ -284,14 +283,17 @@ def pipeline_steps(doc: Document, evaluation: Evaluation, row: int) -> list[Step
     row : int
         Grid row in [0, doc.rows).
     """
-    if evaluation.parts is not None or (
-        doc.loss in ("cross_entropy", "nll_loss") and doc.target_kind == "index"
-    ):
-        return _categorical(doc, evaluation, row)
-    if doc.loss in ("cross_entropy", "kl_div"):
-        return _soft_categorical(doc, evaluation, row)
-    if doc.loss == "cosine_embedding_loss":
-        return _cosine(doc, evaluation, row)
-    if doc.loss == "multi_margin_loss":
-        return _multi_margin(doc, evaluation, row)
-    return _binary(doc, evaluation, row)
+    # Extreme numbers make these steps inf or NaN exactly where the loss is: show
+    # them as such (the loss's own value says the same), never as a warning.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        if evaluation.parts is not None or (
+            doc.loss in ("cross_entropy", "nll_loss") and doc.target_kind == "index"
+        ):
+            return _categorical(doc, evaluation, row)
+        if doc.loss in ("cross_entropy", "kl_div"):
+            return _soft_categorical(doc, evaluation, row)
+        if doc.loss == "cosine_embedding_loss":
+            return _cosine(doc, evaluation, row)
+        if doc.loss == "multi_margin_loss":
+            return _multi_margin(doc, evaluation, row)
+        return _binary(doc, evaluation, row)

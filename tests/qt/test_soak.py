@@ -64,8 +64,11 @@ CHECKPOINT_EVERY = 500  # undo everything, compare, redo everything, compare
 _SMALL_PRESETS = sorted(name for name, p in PRESETS.items() if p.logits.shape[0] < 100)
 _GARBAGE = ["", " ", "abc", "nan", "NaN", "inf", "-inf", "1e999", "-1e999", "1,5", "--2",
             "0x10", "None", "½", "1e", "١٢", "3.0.1", "+", "[1]"]  # fmt: skip
-# Extreme but float32-representable numbers (the largest float32 is 3.4028235e38).
-_EXTREME = ["3.4e38", "-3.4e38", "1e-310", "-0.0", "0", "1e-45", "65504", "88.8", "-104"]
+# Extreme numbers: float32's edge (3.4028235e38), beyond it (inf in float32, as torch), subnormals.
+_EXTREME = [
+    "3.4e38", "-3.4e38", "1e300", "-3.5e38", "1e-310",
+    "-0.0", "0", "1e-45", "65504", "88.8", "-104",
+]  # fmt: skip
 _TARGETS = ["0", "1", "2", "3", "-1", "-100", "255", "1.5", "1.0", "7", "2147483648", "-0"]
 _TARGET_CELLS = ["0", "1", "0.5", "0.25", "-0.5", "2", "1e-300", "0.999"]
 _OPTIONS: dict[str, list[Any]] = {
