@@ -4,7 +4,6 @@ values, central differences and (when installed) PyTorch."""
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -19,31 +18,13 @@ from lossgui.core.binary import (
     sigmoid_focal_loss,
     sigmoid_focal_loss_grad,
 )
+from tests.core.gradcheck import TOL, numeric_grad
 
 PROBS = np.array([[0.6, 0.1], [0.3, 0.8]])
 LABELS = np.array([[0.0, 1.0], [1.0, 0.0]])
 LOGITS = np.array([[0.6, -1.1, 2.0], [0.3, 0.8, -3.0]])
 SOFT = np.array([[0.0, 1.0, 1.0], [1.0, 0.0, 0.5]])
 REDUCTIONS = ("none", "mean", "sum")
-# float32 results are compared at float32 rounding, float64 ones to ~1e-9.
-TOL = {np.float32: {"rtol": 2e-5, "atol": 1e-6}, np.float64: {"rtol": 1e-9, "atol": 1e-12}}
-
-
-@pytest.fixture
-def torch():
-    return pytest.importorskip("torch")
-
-
-def numeric_grad(f: Callable[[np.ndarray], np.ndarray], x: np.ndarray, eps: float = 1e-6):
-    """Central differences of ``sum(f(x))`` in float64."""
-    x = np.array(x, dtype=np.float64)
-    grad = np.zeros_like(x)
-    for idx in np.ndindex(x.shape):
-        up, down = x.copy(), x.copy()
-        up[idx] += eps
-        down[idx] -= eps
-        grad[idx] = (np.sum(f(up)) - np.sum(f(down))) / (2 * eps)
-    return grad
 
 
 def torch_run(torch, fn, x, *args, **kwargs):

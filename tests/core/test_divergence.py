@@ -4,36 +4,18 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable
 
 import numpy as np
 import pytest
 
 from lossgui.core.divergence import kl_div, kl_div_grad
+from tests.core.gradcheck import TOL, numeric_grad
 
 LOG_Q = np.log([[0.25, 0.75], [0.5, 0.5]])
 P = np.array([[0.5, 0.5], [1.0, 0.0]])
 # KL(p || q) per row, by hand.
 KL_ROWS = [0.5 * math.log(0.5 / 0.25) + 0.5 * math.log(0.5 / 0.75), math.log(1 / 0.5)]
 REDUCTIONS = ("none", "mean", "sum", "batchmean")
-TOL = {np.float32: {"rtol": 2e-5, "atol": 1e-6}, np.float64: {"rtol": 1e-9, "atol": 1e-12}}
-
-
-@pytest.fixture
-def torch():
-    return pytest.importorskip("torch")
-
-
-def numeric_grad(f: Callable[[np.ndarray], np.ndarray], x: np.ndarray, eps: float = 1e-6):
-    """Central differences of ``sum(f(x))`` in float64."""
-    x = np.array(x, dtype=np.float64)
-    grad = np.zeros_like(x)
-    for idx in np.ndindex(x.shape):
-        up, down = x.copy(), x.copy()
-        up[idx] += eps
-        down[idx] -= eps
-        grad[idx] = (np.sum(f(up)) - np.sum(f(down))) / (2 * eps)
-    return grad
 
 
 def test_reductions_by_hand():

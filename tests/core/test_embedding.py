@@ -5,36 +5,18 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable
 
 import numpy as np
 import pytest
 
 from lossgui.core.embedding import cosine_embedding_loss, cosine_embedding_loss_grad
+from tests.core.gradcheck import TOL, numeric_grad
 
 A = np.array([[1.0, 2.0, 3.0], [0.0, 0.0, 0.0], [1.0, -1.0, 0.5]])
 B = np.array([[2.0, 1.0, 0.0], [1.0, 1.0, 1.0], [1.0, -1.0, 0.5]])
 Y = np.array([1.0, -1.0, 1.0])
 EPS = float(np.float32(1e-12))  # ATen's EPSILON is a float constant
 REDUCTIONS = ("none", "mean", "sum")
-TOL = {np.float32: {"rtol": 2e-5, "atol": 1e-6}, np.float64: {"rtol": 1e-9, "atol": 1e-12}}
-
-
-@pytest.fixture
-def torch():
-    return pytest.importorskip("torch")
-
-
-def numeric_grad(f: Callable[[np.ndarray], np.ndarray], x: np.ndarray, eps: float = 1e-6):
-    """Central differences of ``sum(f(x))`` in float64."""
-    x = np.array(x, dtype=np.float64)
-    grad = np.zeros_like(x)
-    for idx in np.ndindex(x.shape):
-        up, down = x.copy(), x.copy()
-        up[idx] += eps
-        down[idx] -= eps
-        grad[idx] = (np.sum(f(up)) - np.sum(f(down))) / (2 * eps)
-    return grad
 
 
 def test_hand_values():
