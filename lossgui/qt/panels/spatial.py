@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QSpinBox,
     QStackedWidget,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -37,6 +38,7 @@ from PySide6.QtWidgets import (
 from lossgui.core import segmentation as seg
 from lossgui.document import Document
 from lossgui.qt.panels.base import COLORS, PanelBase, integer_ticks, make_plot, pen, safe_slot
+from lossgui.qt.panels.spatial_binary import SpatialBinaryView
 from lossgui.qt.panels.spatial_data import (
     IGNORED_COLOR,
     Pictures,
@@ -122,7 +124,12 @@ class SpatialPanel(PanelBase):
         grid.setContentsMargins(0, 0, 0, 0)
         self.pages.addWidget(note_page)
         self.pages.addWidget(self.pictures)
-        self._layout.addWidget(self.pages, 1)
+        # Second tab: one sigmoid channel vs two softmax channels on the same image.
+        self.tabs = QTabWidget(self)
+        self.tabs.addTab(self.pages, "Per pixel")
+        self.binary_view = SpatialBinaryView(state, self.tabs)
+        self.tabs.addTab(self.binary_view, "Sigmoid vs softmax")
+        self._layout.addWidget(self.tabs, 1)
         self._shown_shape: tuple[int, ...] | None = None
 
         titles = (
