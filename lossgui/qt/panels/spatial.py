@@ -58,6 +58,10 @@ from lossgui.qt.target_brush import BrushBar, PaintableImage, TargetBrush
 __all__ = ["IGNORED_COLOR", "SpatialPanel", "class_lut"]
 
 
+#: Minimum height of each image plot (the shared default is 160 px).
+_IMAGE_MIN_HEIGHT = 130
+
+
 class SpatialPanel(PanelBase):
     """One image of a segmentation batch, pixel by pixel.
 
@@ -180,6 +184,10 @@ class SpatialPanel(PanelBase):
         legend.addItem(self.iou_bars, "IoU")
         grid.addWidget(self.score_plot, 1, 1, 1, 2)
         self.plots = [*self.image_plots, self.score_plot]
+        # The tab bar above the images costs ~30 px: smaller images keep the panel
+        # whole (no scroll bars) in a half-height dock of a 1440 x 900 window.
+        for plot in self.plots:
+            plot.setMinimumHeight(_IMAGE_MIN_HEIGHT)
         for plot in self.plots:
             # A plot waiting for its turn is hidden without moving its neighbours.
             policy = plot.sizePolicy()
