@@ -27,6 +27,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+# Run as a script, scripts/ is on sys.path: share the golden generator's torchvision formula.
+from golden.torch_losses import torch_sigmoid_focal_loss
+
 ROOT = Path(__file__).resolve().parents[1]
 SEED_PATH = ROOT.parent / "shared" / "data" / "seed_cases.json"
 OUT = ROOT / "resources" / "presets.json"
@@ -78,27 +81,6 @@ def encode_float(value: float) -> float | str:
     return value
 
 
-def sigmoid_focal_loss(
-    inputs: torch.Tensor,
-    targets: torch.Tensor,
-    alpha: float = 0.25,
-    gamma: float = 2.0,
-    reduction: str = "none",
-) -> torch.Tensor:
-    """torchvision.ops.sigmoid_focal_loss, line for line (torchvision is not needed)."""
-    p = torch.sigmoid(inputs)
-    ce_loss = F.binary_cross_entropy_with_logits(inputs, targets, reduction="none")
-    p_t = p * targets + (1 - p) * (1 - targets)
-    loss = ce_loss * ((1 - p_t) ** gamma)
-    if alpha >= 0:
-        loss = (alpha * targets + (1 - alpha) * (1 - targets)) * loss
-    if reduction == "mean":
-        return loss.mean()
-    if reduction == "sum":
-        return loss.sum()
-    return loss
-
-
 def torch_value(preset: dict[str, Any]) -> float:
     """The value PyTorch computes for ``preset``, as the app would feed it."""
     dtype = TORCH_DTYPES[preset["dtype"]]
@@ -118,7 +100,7 @@ def torch_value(preset: dict[str, Any]) -> float:
         x2 = torch.tensor(preset["input2"], dtype=dtype)
         out = F.cosine_embedding_loss(x, x2, t, **kwargs)
     elif loss == "sigmoid_focal_loss":
-        out = sigmoid_focal_loss(x, t, **kwargs)
+        out = torch_sigmoid_focal_loss(x, t, **kwargs)
     else:
         out = getattr(F, loss)(x, t, **kwargs)
     if out.ndim:
