@@ -139,6 +139,8 @@ class ControlsPanel(QWidget):
         layout.addWidget(self.options_group)
         layout.addStretch(1)
 
+        self._synced_key: tuple[object, ...] | None = None
+        self._synced_options: object = None
         state.changed.connect(self.sync)
         self.sync()
 
@@ -238,6 +240,13 @@ class ControlsPanel(QWidget):
     def sync(self) -> None:
         """Show the Document's loss, target form, transform, dtype, shape and options."""
         doc = self.state.document
+        # Cell edits (most of the `changed` signals, 60 a second in a drag) change none of
+        # what the controls show: skip them, so no control is set and repainted for nothing.
+        key = (doc.loss, doc.target_kind, doc.transform, doc.dtype, doc.logits.shape,
+               doc.classes, id(doc.options))
+        if key == self._synced_key and doc.options is self._synced_options:
+            return
+        self._synced_key, self._synced_options = key, doc.options
         spec = doc.spec
         widgets = [
             self.loss_box,

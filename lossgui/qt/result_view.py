@@ -186,7 +186,7 @@ class ResultView(QWidget):
             self.banner.setText(f"PyTorch would raise: {error}")
             self.banner.setToolTip("The plots and numbers keep the last valid result")
         colour = "#9a9a9a" if error is not None else "palette(text)"
-        self.value_label.setStyleSheet(_VALUE_STYLE % colour)
+        _set_style(self.value_label, _VALUE_STYLE % colour)
         if evaluation is None:
             self.caption_label.setText(f"{doc.spec.label}")
             self.value_label.setText("—")
@@ -237,4 +237,10 @@ class ResultView(QWidget):
                 "#8a1c12"
             )
         self.expected_label.setText(f"PyTorch gives {shown}  {text}")
-        self.expected_label.setStyleSheet(f"QLabel {{ color: {colour}; }}")
+        _set_style(self.expected_label, f"QLabel {{ color: {colour}; }}")
+
+
+def _set_style(label: QLabel, sheet: str) -> None:
+    """Set a style sheet only when it differs: each call re-polishes and relays out the label."""
+    if label.styleSheet() != sheet:
+        label.setStyleSheet(sheet)
