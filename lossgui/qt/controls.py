@@ -7,6 +7,9 @@ blocked, so undo/redo and loaded sessions show up here without echoing edits.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 from PySide6.QtCore import QSignalBlocker, Qt
 from PySide6.QtGui import QStandardItemModel
@@ -140,7 +143,7 @@ class ControlsPanel(QWidget):
         layout.addStretch(1)
 
         self._synced_key: tuple[object, ...] | None = None
-        self._synced_options: object = None
+        self._synced_options: dict[str, Any] = {}
         state.changed.connect(self.sync)
         self.sync()
 
@@ -243,10 +246,10 @@ class ControlsPanel(QWidget):
         # Cell edits (most of the `changed` signals, 60 a second in a drag) change none of
         # what the controls show: skip them, so no control is set and repainted for nothing.
         key = (doc.loss, doc.target_kind, doc.transform, doc.dtype, doc.logits.shape,
-               doc.classes, id(doc.options))
-        if key == self._synced_key and doc.options is self._synced_options:
+               doc.classes)
+        if key == self._synced_key and _same_options(doc.options, self._synced_options):
             return
-        self._synced_key, self._synced_options = key, doc.options
+        self._synced_key, self._synced_options = key, dict(doc.options)
         spec = doc.spec
         widgets = [
             self.loss_box,
@@ -319,6 +322,23 @@ class ControlsPanel(QWidget):
             self.options_stack.adjustSize()
         self.options_group.setTitle(f"Options of {spec.label}")
         form.sync(doc)
+
+
+def _same_options(now: Mapping[str, Any], shown: Mapping[str, Any]) -> bool:
+    """Whether two option mappings hold the same values.
+
+    Every edit copies the mapping but keeps the (frozen) values, so a value that is the
+    very same object has not changed; scalars that compare equal have not either.
+    """
+    if now.keys() != shown.keys():
+        return False
+    for name, value in now.items():
+        old = shown[name]
+        if value is old:
+            continue
+        if isinstance(value, np.ndarray) or isinstance(old, np.ndarray) or value != old:
+            return False
+    return True
 
 
 def _size_tip(what: str, current: int, low: int, limit: int) -> str:

@@ -164,6 +164,23 @@ def test_class_vector_option_set_type_and_refuse(panel, state, qtbot):
     assert state.document.option("weight") is None
 
 
+def test_cell_edit_keeps_a_refused_option_text_for_fixing(panel, state, qtbot):
+    """A cell edit changes no option: the text the user is fixing stays, still marked."""
+    weights = editor(panel, "weight")
+    one_step(state, qtbot, lambda: weights.set_box.setChecked(True))
+    weights.editor.setText("1, 2")
+    weights.editor.editingFinished.emit()
+    assert "Refused" in weights.editor.toolTip()
+    one_step(state, qtbot, lambda: state.edit(lambda d: d.with_cell(0, 0, 4.5), "cell"))
+    assert weights.editor.text() == "1, 2"
+    assert "Refused" in weights.editor.toolTip()
+    # An option change (here its undo) does show the Document's value again.
+    state.undo_stack.undo()
+    state.undo_stack.undo()
+    assert not weights.set_box.isChecked()
+    assert "Refused" not in weights.editor.toolTip()
+
+
 def test_option_forms_follow_the_loss(panel, state):
     state.edit(lambda d: d.with_loss("sigmoid_focal_loss"), "focal")
     assert panel.options_stack.currentWidget() is panel.forms["sigmoid_focal_loss"]
