@@ -18,3 +18,16 @@ def numeric_grad(f: Callable[[np.ndarray], np.ndarray], x: np.ndarray, eps: floa
         down[idx] -= eps
         grad[idx] = (np.sum(f(up)) - np.sum(f(down))) / (2 * eps)
     return grad
+
+
+def assert_grad_matches_numeric(
+    loss: Callable[..., np.ndarray],
+    grad: Callable[..., np.ndarray],
+    x: np.ndarray,
+    *args: object,
+    rtol: float = 1e-6,
+    atol: float = 1e-10,
+) -> None:
+    """``grad(x, *args)`` equals central differences of ``sum(loss(x, *args))`` in ``x``."""
+    numeric = numeric_grad(lambda v: loss(v, *args), x)
+    np.testing.assert_allclose(grad(x, *args), numeric, rtol=rtol, atol=atol)
