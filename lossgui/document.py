@@ -11,6 +11,7 @@ evaluating them shows PyTorch's error, as the user would meet it.
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
@@ -21,7 +22,16 @@ import numpy as np
 from lossgui.core.evaluate import from_grid, to_grid
 from lossgui.core.registry import LossSpec, get_spec
 
-__all__ = ["DTYPES", "MAX_CLASSES", "MAX_ROWS", "Document", "EditError", "parse_number"]
+__all__ = [
+    "DTYPES",
+    "MAX_CLASSES",
+    "MAX_ROWS",
+    "CellChange",
+    "Document",
+    "EditError",
+    "cell_change",
+    "parse_number",
+]
 
 DTYPES = ("float32", "float64")
 MAX_ROWS = 512
@@ -68,6 +78,46 @@ def _frozen(array: np.ndarray, dtype: np.dtype | type | None = None) -> np.ndarr
         array = array.copy(order="K")
         array.setflags(write=False)
     return array
+
+
+@dataclass(frozen=True)
+class CellChange:
+    """Which elements of one array a cell edit set: the undo stack records only those.
+
+    Attributes
+    ----------
+    field : {'logits', 'target', 'input2'}
+        The array the edit changed; every other field is the base's own object.
+    base : weakref.ref
+        The Document the edit started from (weak: a Document never keeps its
+        predecessor alive, that is the undo stack's choice).
+    index : ndarray, int64, shape (k,)
+        Sorted, unique flat C-order positions in that array's shape.
+    """
+
+    field: str
+    base: weakref.ref
+    index: np.ndarray
+
+
+def cell_change(doc: Document) -> CellChange | None:
+    """How ``doc`` was made by a cell edit (``with_cell`` ...), or None for any other edit."""
+    return doc.__dict__.get("_cell_change")
+
+
+def _changed(new: Document, base: Document, name: str, index: Any) -> Document:
+    """``new`` (a ``replace`` of ``base``'s ``name`` array), noting which elements changed."""
+    flat = np.unique(np.asarray(index, dtype=np.int64).reshape(-1))
+    # Not a dataclass field: ``replace`` and equality never see it.
+    object.__setattr__(new, "_cell_change", CellChange(name, weakref.ref(base), flat))
+    return new
+
+
+def _grid_flat(shape: tuple[int, ...], rows: Any, cols: Any) -> np.ndarray:
+    """Flat C-order positions in an (N, C, d1..dk) array of grid cells (rows, cols), int64."""
+    rows, cols = np.broadcast_arrays(np.asarray(rows, np.int64), np.asarray(cols, np.int64))
+    position = np.unravel_index(rows, (shape[0], *shape[2:]))
+    return np.ravel_multi_index((position[0], cols, *position[1:]), shape).astype(np.int64)
 
 
 @dataclass(frozen=True, eq=False)
@@ -196,7 +246,9 @@ class Document:
                     f"BCELoss takes probabilities in [0, 1]; {number:g} is not "
                     "(choose 'Sigmoid first' to type logits)"
                 )
-        return replace(self, logits=_with_grid_cell(self.logits, row, col, number))
+        new = replace(self, logits=_with_grid_cell(self.logits, row, col, number))
+        cell = _grid_flat(self.logits.shape, row % self.rows, col % self.classes)
+        return _changed(new, self, "logits", cell)
 
     def with_cells(self, top: int, left: int, block: np.ndarray) -> Document:
         """Paste a (rows, cols) block of logits at (top, left), clipped to the grid."""
@@ -209,7 +261,11 @@ class Document:
         rows = min(block.shape[0], grid.shape[0] - top)
         cols = min(block.shape[1], grid.shape[1] - left)
         grid[top : top + rows, left : left + cols] = block[:rows, :cols]
-        return replace(self, logits=from_grid(grid, self.logits.shape))
+        new = replace(self, logits=from_grid(grid, self.logits.shape))
+        if top < 0 or left < 0 or rows <= 0 or cols <= 0:
+            return new  # an odd slice: no cell record, the undo stack keeps both Documents
+        cells = np.ix_(np.arange(top, top + rows), np.arange(left, left + cols))
+        return _changed(new, self, "logits", _grid_flat(self.logits.shape, *cells))
 
     def with_target(self, row: int, value: str | float, col: int | None = None) -> Document:
         """Set the target of grid row ``row`` (cell ``col`` for per-cell targets)."""
@@ -224,17 +280,20 @@ class Document:
                 )
             flat = np.array(self.target).reshape(-1)
             flat[row] = index
-            return replace(self, target=flat.reshape(self.target.shape))
+            new = replace(self, target=flat.reshape(self.target.shape))
+            return _changed(new, self, "target", row % flat.size)
         if self.target_kind == "sign":
             flat = np.array(self.target)
             flat[row] = _parse_int(value, f"target of row {row}")
-            return replace(self, target=flat)
+            return _changed(replace(self, target=flat), self, "target", row % flat.size)
         if col is None:
             raise EditError("this target is a row of numbers: edit one cell")
         number = parse_number(value, f"target ({row}, {col})")
         grid = np.array(self.grid_target())
         grid[row, col] = number
-        return replace(self, target=from_grid(grid, self.target.shape))
+        new = replace(self, target=from_grid(grid, self.target.shape))
+        cell = _grid_flat(self.target.shape, row % grid.shape[0], col % grid.shape[1])
+        return _changed(new, self, "target", cell)
 
     def with_targets(self, rows: np.ndarray, value: int) -> Document:
         """Set the class-index target of every grid row in ``rows`` to ``value`` (a brush stroke).
@@ -258,7 +317,8 @@ class Document:
             raise EditError(f"painted rows must be between 0 and {self.rows - 1}")
         flat = np.array(self.target).reshape(-1)
         flat[picked] = index
-        return replace(self, target=flat.reshape(self.target.shape))
+        new = replace(self, target=flat.reshape(self.target.shape))
+        return _changed(new, self, "target", picked)
 
     def with_input2(self, row: int, col: int, value: str | float) -> Document:
         """Set cell (row, col) of cosine's second input."""
@@ -267,7 +327,8 @@ class Document:
         number = parse_number(value, f"input2 ({row}, {col})")
         other = np.array(self.input2)
         other[row, col] = number
-        return replace(self, input2=other)
+        cell = np.ravel_multi_index((row % other.shape[0], col % other.shape[1]), other.shape)
+        return _changed(replace(self, input2=other), self, "input2", cell)
 
     def with_option(self, name: str, value: Any) -> Document:
         """Set a loss option, checked against the option's kind and bounds."""

@@ -26,14 +26,19 @@ from PySide6.QtGui import QUndoStack
 from lossgui.core.evaluate import Evaluation, evaluate
 from lossgui.document import Document, EditError
 from lossgui.document_convert import default_document
-from lossgui.qt.commands import DocumentCommand
+from lossgui.qt.commands import DocumentCommand, trim_stack
 from lossgui.qt.evaluator import BackgroundEvaluator
 
-__all__ = ["ASYNC_ELEMENTS", "AppState"]
+__all__ = ["ASYNC_ELEMENTS", "UNDO_BUDGET_BYTES", "AppState"]
 
 #: Documents with at least this many logits are evaluated in a worker thread
 #: (about a tenth of a second of work and more): edits never freeze the window.
 ASYNC_ELEMENTS = 1 << 21
+
+#: The undo history keeps at most this many bytes of arrays beyond the current
+#: Document; older steps are dropped past it (cell edits of large arrays are
+#: recorded by their changed elements, so mostly whole files and presets count).
+UNDO_BUDGET_BYTES = 1 << 30
 
 
 class AppState(QObject):
@@ -69,6 +74,8 @@ class AppState(QObject):
         self._cache: dict[Hashable, Any] = {}
         #: Documents with at least this many logits are evaluated in a worker thread.
         self.async_elements = ASYNC_ELEMENTS
+        #: Bytes the undo history may keep beyond the current Document.
+        self.undo_budget = UNDO_BUDGET_BYTES
         self._evaluator = BackgroundEvaluator(_compute_in_worker, self)
         self._evaluator.ready.connect(self._on_evaluated)
         self._evaluate()
@@ -155,6 +162,7 @@ class AppState(QObject):
             # state's QObjects from a worker thread (Qt objects die in their own).
             DocumentCommand(weakref.proxy(self), self._document, new, text, merge_key, evaluation)
         )
+        self._trim_undo()
         return True
 
     def set_document(self, document: Document, evaluation: Evaluation | None = None) -> None:
@@ -203,6 +211,20 @@ class AppState(QObject):
                 self.changed.emit()
 
     # -------------------------------------------------------------- internals
+    def _trim_undo(self) -> None:
+        """Hold the undo history to :attr:`undo_budget` bytes, saying what was dropped."""
+        try:
+            dropped, freed = trim_stack(self.undo_stack, self.undo_budget, self._document)
+        except Exception:  # the edit is done; a failed trim must not undo that
+            traceback.print_exc()
+            return
+        if dropped:
+            steps = "step" if dropped == 1 else f"{dropped} steps"
+            self.message.emit(
+                f"Undo history is limited to {self.undo_budget / 2**20:.0f} MB: "
+                f"dropped the oldest {steps} ({freed / 2**20:.1f} MB)"
+            )
+
     def _notify(self) -> None:
         if self._batch_depth:
             self._pending = True
