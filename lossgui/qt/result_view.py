@@ -4,7 +4,9 @@ Shows the value as PyTorch would print it (the shortest repr of the computing
 dtype, e.g. ``1.0597735`` in float32), the reduction's numerator and
 denominator, a preset's expected value with a check mark, and, when PyTorch
 would refuse the current numbers, its error in a banner while the last valid
-value stays on screen marked as stale.
+value stays on screen marked as stale. While a large batch is evaluated in the
+worker (``state.computing``), the previous value stays, greyed and marked
+"computing… (previous value)", until the new one arrives.
 """
 
 from __future__ import annotations
@@ -28,6 +30,14 @@ _BANNER_STYLE = (
     " border-radius: 3px; padding: 4px 6px; }"
 )
 _VALUE_STYLE = "QLabel { color: %s; }"
+_STALE_STYLE = "QLabel { color: #8a1c12; font-style: italic; }"
+_COMPUTING_STYLE = "QLabel { color: #1f5fa8; font-style: italic; }"
+_STALE_TEXT = "stale: last valid value"
+_STALE_TIP = "PyTorch would refuse the current numbers; this is the value before the change"
+_COMPUTING_TIP = (
+    "The new numbers are being evaluated in the background; until then the value, "
+    "its explanation and any error are those of the previous numbers"
+)
 
 
 def format_value(value: float, dtype: np.dtype | str) -> str:
@@ -132,11 +142,9 @@ class ResultView(QWidget):
         self.value_label.setFont(font)
         self.value_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.value_label.setToolTip("Full precision of the computing dtype; select to copy")
-        self.stale_label = QLabel("stale: last valid value", self)
-        self.stale_label.setStyleSheet("QLabel { color: #8a1c12; font-style: italic; }")
-        self.stale_label.setToolTip(
-            "PyTorch would refuse the current numbers; this is the value before the change"
-        )
+        self.stale_label = QLabel(_STALE_TEXT, self)
+        self.stale_label.setStyleSheet(_STALE_STYLE)
+        self.stale_label.setToolTip(_STALE_TIP)
         self.explanation_label = QLabel(self)
         self.explanation_label.setWordWrap(True)
         self.explanation_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -172,21 +180,24 @@ class ResultView(QWidget):
         layout.addStretch(1)
 
         state.changed.connect(self.refresh)
+        state.computingChanged.connect(self._on_computing_changed)
+        self.refresh()
+
+    def _on_computing_changed(self, _computing: bool) -> None:
         self.refresh()
 
     @guarded
     def refresh(self) -> None:
-        """Re-read the state's evaluation and error."""
+        """Re-read the state's evaluation, error and whether a new one is being computed."""
         doc = self.state.document
         evaluation = self.state.evaluation
         error = self.state.error
-        self.banner.setVisible(error is not None)
-        self.stale_label.setVisible(error is not None and evaluation is not None)
-        if error is not None:
-            self.banner.setText(f"PyTorch would raise: {error}")
-            self.banner.setToolTip("The plots and numbers keep the last valid result")
-        colour = "#9a9a9a" if error is not None else "palette(text)"
+        # While computing, evaluation and error still describe the previous numbers.
+        computing = self.state.computing
+        self._show_status(evaluation is not None, error, computing)
+        colour = "#9a9a9a" if error is not None or computing else "palette(text)"
         _set_style(self.value_label, _VALUE_STYLE % colour)
+        _set_style(self.explanation_label, _VALUE_STYLE % colour)
         if evaluation is None:
             self.caption_label.setText(f"{doc.spec.label}")
             self.value_label.setText("—")
@@ -199,6 +210,23 @@ class ResultView(QWidget):
         self.explanation_label.setText(evaluation.explanation)
         self._show_expected(evaluation, dtype)
 
+    def _show_status(self, has_value: bool, error: str | None, computing: bool) -> None:
+        """The banner (PyTorch's error) and the note beside the value (stale or computing)."""
+        self.banner.setVisible(error is not None)
+        if error is not None:
+            previous = "\n(That was for the previous numbers; the new ones are being checked.)"
+            self.banner.setText(f"PyTorch would raise: {error}{previous if computing else ''}")
+            self.banner.setToolTip("The plots and numbers keep the last valid result")
+        if computing:
+            self.stale_label.setText("computing… (previous value)" if has_value else "computing…")
+            self.stale_label.setToolTip(_COMPUTING_TIP)
+            _set_style(self.stale_label, _COMPUTING_STYLE)
+        else:
+            self.stale_label.setText(_STALE_TEXT)
+            self.stale_label.setToolTip(_STALE_TIP)
+            _set_style(self.stale_label, _STALE_STYLE)
+        self.stale_label.setVisible(computing or (error is not None and has_value))
+
     def _caption(self, evaluation: Evaluation) -> str:
         doc = self.state.document
         dtype = evaluation.returned.dtype
@@ -209,8 +237,9 @@ class ResultView(QWidget):
 
     def _show_expected(self, evaluation: Evaluation, dtype: np.dtype) -> None:
         expected = self.state.document.expected
-        # A stale value says nothing about the preset's expectation: hide it meanwhile.
-        self.expected_label.setVisible(expected is not None and self.state.error is None)
+        # A stale or previous value says nothing about the preset's expectation: hide it meanwhile.
+        current = self.state.error is None and not self.state.computing
+        self.expected_label.setVisible(expected is not None and current)
         if expected is None:
             return
         doc = self.state.document

@@ -1,0 +1,89 @@
+"""The result view while a large batch is evaluated in the worker: the old value is marked."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+
+import pytest
+
+from lossgui.document_convert import default_document
+from lossgui.qt.result_view import ResultView, format_value
+from lossgui.qt.state import AppState
+
+
+@pytest.fixture
+def gate(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """Holds every worker evaluation until the test sets the event."""
+    release = threading.Event()
+    real = AppState.compute_evaluation
+
+    def held(document):
+        assert release.wait(30), "the test never released the worker"
+        return real(document)
+
+    import lossgui.qt.state as state_module
+
+    monkeypatch.setattr(state_module, "_compute_in_worker", held)
+    yield release
+    release.set()
+
+
+def _view(qtbot, state: AppState) -> ResultView:
+    view = ResultView(state)
+    qtbot.addWidget(view)
+    view.show()
+    qtbot.waitExposed(view)
+    return view
+
+
+def _value_colour(view: ResultView) -> str:
+    return view.value_label.styleSheet()
+
+
+def test_the_previous_value_is_marked_while_the_new_one_is_computed(qtbot, gate):
+    doc = default_document()
+    expected = AppState.compute_evaluation(doc).value
+    state = AppState(replace(doc, expected=expected))
+    view = _view(qtbot, state)
+    old_text = view.value_label.text()
+    assert view.stale_label.isHidden() and not view.expected_label.isHidden()
+    state.async_elements = 1  # every Document is evaluated in the worker
+    assert state.edit(lambda d: d.with_cell(0, 0, 7.0), "Edit")
+    assert state.computing
+    # The old number stays readable, greyed, and says it is the previous one.
+    assert view.value_label.text() == old_text
+    assert not view.stale_label.isHidden()
+    assert "computing" in view.stale_label.text() and "previous" in view.stale_label.text()
+    assert "9a9a9a" in _value_colour(view)
+    # The preset's check mark compared the previous value: hidden meanwhile.
+    assert view.expected_label.isHidden()
+    gate.set()
+    qtbot.waitUntil(lambda: not state.computing, timeout=20000)
+    fresh = AppState.compute_evaluation(state.document)
+    assert view.value_label.text() == format_value(fresh.value, fresh.returned.dtype)
+    assert view.value_label.text() != old_text
+    assert view.stale_label.isHidden()
+    assert "palette(text)" in _value_colour(view)
+    assert not view.expected_label.isHidden()
+
+
+def test_an_error_of_the_previous_numbers_says_so_while_computing(qtbot, gate):
+    state = AppState()
+    view = _view(qtbot, state)
+    assert int(state.document.target[2]) == 2
+    assert state.edit(lambda d: d.with_shape(4, 2), "two classes")  # target 2 is out of range
+    assert state.error is not None and not view.banner.isHidden()
+    assert view.stale_label.text().startswith("stale")
+    state.async_elements = 1
+    assert state.edit(lambda d: d.with_target(2, 1), "target 1")
+    assert state.computing
+    assert "previous numbers" in view.banner.text()
+    assert "computing" in view.stale_label.text()
+    gate.set()
+    qtbot.waitUntil(lambda: not state.computing, timeout=20000)
+    # The fix was valid: no error, no note, the new value.
+    assert view.banner.isHidden() and view.stale_label.isHidden()
+    assert view.value_label.text() == format_value(
+        state.evaluation.value, state.evaluation.returned.dtype
+    )
