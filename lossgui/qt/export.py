@@ -10,16 +10,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import pyqtgraph as pg
 from pyqtgraph.exporters.Exporter import Exporter
+from pyqtgraph.exporters.ImageExporter import ImageExporter
 from PySide6.QtCore import QBuffer, QEventLoop, QIODevice, QRectF, QSize, Qt, QTimer
 from PySide6.QtGui import QGuiApplication, QImage, QPainter
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QApplication, QWidget
 
+from lossgui.qt.panels.plot_items import items_uncached
+
 __all__ = [
     "QtSvgExporter",
+    "UncachedImageExporter",
     "enable_plot_exports",
     "export_plot",
     "export_window_png",
@@ -149,11 +154,27 @@ class QtSvgExporter(Exporter):
         try:
             self.setExportMode(True, {"antialias": True, "painter": painter})
             painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-            self.getScene().render(painter, QRectF(0, 0, width, height), QRectF(source))
+            with items_uncached(self.getScene()):
+                self.getScene().render(painter, QRectF(0, 0, width, height), QRectF(source))
         finally:
             self.setExportMode(False)
             painter.end()
         return bytes(buffer.data()) if toBytes else None
+
+
+class UncachedImageExporter(ImageExporter):
+    """pyqtgraph's image exporter, painting the items rather than their screen pixmaps.
+
+    The plots keep pixmaps of their items for speed (see
+    :func:`lossgui.qt.panels.plot_items.cache_item_pixmaps`); an image of
+    another size (or antialiased) must be painted afresh, not scaled from them.
+    """
+
+    def export(
+        self, fileName: str | None = None, toBytes: bool = False, copy: bool = False
+    ) -> Any:
+        with items_uncached(self.getScene()):
+            return super().export(fileName=fileName, toBytes=toBytes, copy=copy)
 
 
 def _screen_dpi() -> int:
@@ -163,17 +184,24 @@ def _screen_dpi() -> int:
 
 
 def _use_qt_svg_exporter() -> None:
-    """Put :class:`QtSvgExporter` where pyqtgraph's broken SVG exporter was (once)."""
+    """Put our SVG and image exporters where pyqtgraph's were (once).
+
+    pyqtgraph 0.14's SVG exporter fails on Qt 6 output; its image exporter would
+    scale the plots' cached screen pixmaps.
+    """
     import pyqtgraph.exporters as exporters  # registers the PNG, SVG, CSV ... exporters
 
     registered = Exporter.Exporters
-    if QtSvgExporter in registered:
-        return
-    broken = exporters.SVGExporter
-    if broken in registered:
-        registered[registered.index(broken)] = QtSvgExporter
-    else:
-        registered.append(QtSvgExporter)
+    for ours, theirs in (
+        (QtSvgExporter, exporters.SVGExporter),
+        (UncachedImageExporter, exporters.ImageExporter),
+    ):
+        if ours in registered:
+            continue
+        if theirs in registered:
+            registered[registered.index(theirs)] = ours
+        else:
+            registered.append(ours)
 
 
 def enable_plot_exports(plots: Iterable[pg.PlotWidget]) -> None:
@@ -194,7 +222,7 @@ def export_plot(plot: pg.PlotWidget, path: str | Path) -> Path:
 
     out = Path(path)
     kinds = {
-        ".png": exporters.ImageExporter,
+        ".png": UncachedImageExporter,
         ".svg": QtSvgExporter,
         ".csv": exporters.CSVExporter,
     }

@@ -12,11 +12,13 @@ from PySide6.QtWidgets import QLabel
 
 from lossgui.qt.export import (
     QtSvgExporter,
+    UncachedImageExporter,
     enable_plot_exports,
     export_plot,
     export_window_png,
     parse_size,
 )
+from lossgui.qt.panels.plot_items import cache_item_pixmaps
 
 
 @pytest.fixture
@@ -73,7 +75,8 @@ def test_export_dialog_offers_a_working_svg_exporter(plot: pg.PlotWidget) -> Non
     enable_plot_exports([plot])
     listed = exporters.listExporters()
     assert QtSvgExporter in listed and exporters.SVGExporter not in listed
-    assert exporters.ImageExporter in listed and exporters.CSVExporter in listed
+    assert UncachedImageExporter in listed and exporters.ImageExporter not in listed
+    assert exporters.CSVExporter in listed
     svg = QtSvgExporter(plot.getPlotItem()).export(toBytes=True)
     assert svg is not None and b"<svg" in svg and b"<path" in svg
     assert svg.count(b"<text") >= 4  # tick labels stay text, not pixels
@@ -96,3 +99,20 @@ def test_export_plot_writes_each_format(plot: pg.PlotWidget, tmp_path: Path, suf
 def test_export_plot_refuses_other_formats(plot: pg.PlotWidget, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=r"\.png, \.svg or \.csv"):
         export_plot(plot, tmp_path / "curve.pdf")
+
+
+def test_exports_of_a_cached_plot_paint_the_items_not_their_pixmaps(
+    plot: pg.PlotWidget, tmp_path: Path
+) -> None:
+    """Panels cache item pixmaps for speed; an SVG must still hold vector curves."""
+    cache_item_pixmaps(plot)
+    curve = plot.getPlotItem().listDataItems()[0].curve
+    assert curve.cacheMode() == curve.CacheMode.DeviceCoordinateCache
+    plot.repaint()
+    svg = QtSvgExporter(plot.getPlotItem()).export(toBytes=True)
+    assert svg is not None and b"<image" not in svg
+    assert b"<polyline" in svg or b"<path" in svg
+    assert curve.cacheMode() == curve.CacheMode.DeviceCoordinateCache
+    # The PNG exporter paints afresh too, and the caches are back afterwards.
+    export_plot(plot, tmp_path / "plot.png")
+    assert curve.cacheMode() == curve.CacheMode.DeviceCoordinateCache

@@ -25,7 +25,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QShowEvent
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from lossgui.qt.panels.plot_items import GridAxis, StickyViewBox, over_background
+from lossgui.qt.panels.plot_items import (
+    GridAxis,
+    StickyViewBox,
+    cache_item_pixmaps,
+    over_background,
+)
 from lossgui.qt.panels.plot_updates import (
     nice_ceiling,
     same_values,
@@ -273,6 +278,8 @@ class PanelBase(QWidget):
         super().showEvent(event)
         if self._dirty:
             self.refresh()
+        for plot in self.plots:
+            cache_item_pixmaps(plot)
 
     def refresh(self) -> None:
         """Redraw from the current Document now (the window calls it before export)."""

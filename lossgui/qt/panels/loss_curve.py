@@ -37,6 +37,7 @@ from lossgui.qt.panels.base import (
     set_curve,
     set_range,
 )
+from lossgui.qt.panels.plot_items import cache_item_pixmaps
 from lossgui.qt.state import AppState
 
 __all__ = ["LossCurvePanel"]
@@ -327,6 +328,7 @@ class LossCurvePanel(PanelBase):
                 set_curve(curve, xs, finite_or_nan(curves[name]))
                 if not shown:
                     self.loss_plot.addItem(curve)
+                    cache_item_pixmaps(self.loss_plot)
             elif shown:
                 self.loss_plot.removeItem(curve)
                 legend.removeItem(curve)

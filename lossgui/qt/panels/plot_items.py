@@ -7,15 +7,23 @@ being laid out and painted again (see each class). :func:`make_plot` in
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QLineF, QRectF
 from PySide6.QtGui import QColor, QPainter, QPen, QPicture
-from PySide6.QtWidgets import QGraphicsItem
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
 
-__all__ = ["GridAxis", "StickyViewBox", "over_background"]
+__all__ = [
+    "GridAxis",
+    "StickyViewBox",
+    "cache_item_pixmaps",
+    "items_uncached",
+    "over_background",
+]
 
 
 def over_background(color: QColor, alpha: int) -> QColor:
@@ -244,3 +252,48 @@ def _round_step(value: float) -> float:
         if step >= value:
             return float(step)
     return float(10.0 ** (exponent + 1))
+
+
+def _cached_kinds() -> tuple[type, ...]:
+    return (
+        pg.PlotCurveItem,
+        pg.ScatterPlotItem,
+        pg.BarGraphItem,
+        pg.AxisItem,
+        pg.LegendItem,
+        pg.InfiniteLine,
+        _GridLines,
+    )
+
+
+def cache_item_pixmaps(plot: pg.PlotWidget) -> None:
+    """Let Qt keep a pixmap of each curve, bar set, axis, grid, legend and line of ``plot``.
+
+    A drag moves one line or changes one curve, and Qt repaints the region it
+    touched by painting every item that crosses it: each curve stroked again,
+    each axis and grid replayed. With ``DeviceCoordinateCache`` an item that did
+    not change is a pixmap copy instead; an item that changes (``update()``,
+    a new range) is drawn again into its pixmap. Exports paint inside
+    :func:`items_uncached`, so an SVG keeps vector curves and a PNG of another
+    size is not a scaled screen pixmap. Idempotent; call it again after adding
+    items. Images (``ImageItem``) are left alone: they are pixmaps already.
+    """
+    kinds = _cached_kinds()
+    device = QGraphicsItem.CacheMode.DeviceCoordinateCache
+    for item in plot.scene().items():
+        if isinstance(item, kinds) and item.cacheMode() != device:
+            item.setCacheMode(device)
+
+
+@contextmanager
+def items_uncached(scene: QGraphicsScene) -> Iterator[None]:
+    """Paint ``scene``'s items directly inside the block (exports), then cache them again."""
+    none = QGraphicsItem.CacheMode.NoCache
+    cached = [(item, item.cacheMode()) for item in scene.items() if item.cacheMode() != none]
+    for item, _mode in cached:
+        item.setCacheMode(none)
+    try:
+        yield
+    finally:
+        for item, mode in cached:
+            item.setCacheMode(mode)

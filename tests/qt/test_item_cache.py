@@ -1,0 +1,51 @@
+"""Plots keep pixmaps of their items; what is shown must still be what the data says."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+import pytest
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QApplication, QGraphicsItem
+
+from lossgui.document_convert import default_document, randomized, resize
+from lossgui.qt.panels.loss_curve import LossCurvePanel
+from lossgui.qt.panels.numerics import NumericsPanel
+from lossgui.qt.panels.plot_items import items_uncached
+from lossgui.qt.panels.sigmoid_softmax import SigmoidSoftmaxPanel
+from lossgui.qt.state import AppState
+
+CACHED = QGraphicsItem.CacheMode.DeviceCoordinateCache
+
+
+def _image(plot: pg.PlotWidget) -> np.ndarray:
+    """The plot as grey levels averaged over 4 x 4 blocks, (H // 4, W // 4) float."""
+    image = plot.grab().toImage().convertToFormat(QImage.Format.Format_Grayscale8)
+    rows = np.frombuffer(image.constBits(), dtype=np.uint8).reshape(
+        image.height(), image.bytesPerLine()
+    )[:, : image.width()]
+    h, w = (rows.shape[0] // 4) * 4, (rows.shape[1] // 4) * 4
+    return rows[:h, :w].reshape(h // 4, 4, w // 4, 4).mean(axis=(1, 3))
+
+
+@pytest.mark.parametrize("panel_cls", [LossCurvePanel, SigmoidSoftmaxPanel, NumericsPanel])
+def test_cached_plots_after_edits_look_like_plots_painted_afresh(qtbot, panel_cls):
+    state = AppState(randomized(resize(default_document(), 12, 4), np.random.default_rng(0)))
+    panel = panel_cls(state)
+    qtbot.addWidget(panel)
+    panel.resize(700, 500)
+    panel.show()
+    qtbot.waitExposed(panel)
+    curves = [i for p in panel.plots for i in p.scene().items() if isinstance(i, pg.PlotCurveItem)]
+    assert curves and all(c.cacheMode() == CACHED for c in curves)
+    state.select(2, 1)
+    for value in (-3.0, 4.0, 0.5):  # the selected cell moves: lines, curves, labels change
+        state.edit(lambda d, v=value: d.with_cell(2, 1, v), "edit")
+        QApplication.processEvents()
+        for plot in panel.plots:
+            cached = _image(plot)
+            with items_uncached(plot.scene()):
+                fresh = _image(plot)
+            # Pixmaps land on whole pixels, so a line may sit one pixel over: compare
+            # 4 x 4 block averages. A stale curve or line would change many blocks a lot.
+            assert np.mean(np.abs(cached - fresh) > 40) < 0.002
