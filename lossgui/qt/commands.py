@@ -165,6 +165,7 @@ class DocumentCommand(QUndoCommand):
         self._evaluation = evaluation
         # While True (the stack being rebuilt by trim_stack), redo and undo do nothing.
         self._silent = False
+        self._nbytes: int | None = None
 
     def id(self) -> int:
         return _MERGEABLE_ID if self.merge_key is not None and not self._silent else -1
@@ -172,6 +173,7 @@ class DocumentCommand(QUndoCommand):
     def mergeWith(self, other: QUndoCommand) -> bool:
         if not isinstance(other, DocumentCommand) or other.merge_key != self.merge_key:
             return False
+        self._nbytes = None
         if self.delta is None and other.delta is None:
             self.after = other.after
             return True
@@ -229,13 +231,20 @@ class DocumentCommand(QUndoCommand):
             if doc is not None:
                 yield from _arrays(doc)
 
+    def held_nbytes(self) -> int:
+        """Bytes of :meth:`held_arrays` (each memory block once), whether shared or not."""
+        if self._nbytes is None:
+            owners = {id(o): o.nbytes for o in map(_owner, self.held_arrays())}
+            self._nbytes = sum(owners.values())
+        return self._nbytes
+
     def clone(self) -> DocumentCommand:
         """A silent copy holding the same records (for :func:`trim_stack`)."""
         twin = DocumentCommand.__new__(DocumentCommand)
         QUndoCommand.__init__(twin, self.text())
         twin._state, twin.merge_key, twin._evaluation = self._state, self.merge_key, None
         twin.delta, twin.before, twin.after = self.delta, self.before, self.after
-        twin._silent = True
+        twin._silent, twin._nbytes = True, self._nbytes
         return twin
 
 
@@ -291,6 +300,10 @@ def trim_stack(stack: QUndoStack, budget: int, current: Document) -> tuple[int, 
     (int, int)
         How many steps were dropped and how many bytes that freed.
     """
+    commands = [stack.command(i) for i in range(stack.count())]
+    # Shared arrays counted once per command: an upper bound, cheap while far below budget.
+    if sum(c.held_nbytes() for c in commands if isinstance(c, DocumentCommand)) <= budget:
+        return 0, 0
     records = _command_bytes(stack, current)
     index = stack.index()
     seen: set[tuple[int, int]] = set()

@@ -131,3 +131,15 @@ def test_small_edits_never_trim(qapp):
         state.edit(lambda d, v=i: d.with_cell(0, 0, float(v)), "Edit")
     assert state.undo_stack.count() == 50
     assert not messages
+
+
+def test_option_edits_of_a_large_batch_share_its_arrays_and_never_trim(qapp):
+    # Each step keeps two Documents, both sharing the current batch's arrays: nothing extra.
+    state = AppState(_segmentation())
+    state.undo_budget = int(3.2 * MB)
+    messages: list[str] = []
+    state.message.connect(messages.append)
+    for value in range(10):
+        assert state.edit(lambda d, v=value: d.with_option("ignore_index", v), "Option")
+    assert state.undo_stack.count() == 10 and not messages
+    assert held_bytes(state.undo_stack, state.document) == 0
