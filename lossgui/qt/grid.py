@@ -8,9 +8,18 @@ printed NumPy array / PyTorch tensor at the current cell as one undo step.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractItemModel, QEvent, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QEvent,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSize,
+    Qt,
+)
 from PySide6.QtGui import (
     QColor,
+    QFont,
+    QFontMetrics,
     QGuiApplication,
     QKeyEvent,
     QKeySequence,
@@ -27,7 +36,9 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMenu,
+    QStyle,
     QStyledItemDelegate,
+    QStyleOptionHeader,
     QStyleOptionViewItem,
     QTableView,
     QVBoxLayout,
@@ -44,6 +55,8 @@ __all__ = ["GridModel", "GridView", "NumberDelegate"]
 
 _INDEX = QModelIndex | QPersistentModelIndex
 _FIT_CELLS = 600  # grids up to this many cells get their columns widened to fit
+# Widest text a computed column of a big grid shows (6 significant digits; a share).
+_COMPUTED_SAMPLES = {"share": "100.00 %", "loss": "0.0123457", "target_prob": "0.0123457"}
 
 
 class NumberDelegate(QStyledItemDelegate):
@@ -72,6 +85,52 @@ class NumberDelegate(QStyledItemDelegate):
     def setModelData(self, editor: QWidget, model: QAbstractItemModel, index: _INDEX) -> None:
         if isinstance(editor, QLineEdit):
             model.setData(index, editor.text(), Qt.ItemDataRole.EditRole)
+
+
+class _CompactHeader(QHeaderView):
+    """The grid's column header: draws and measures each column's compact label.
+
+    The model's header text stays the full name ("target", "x0 (input1)"); the
+    header draws :attr:`Column.compact` ("y", "x0 / in1") where a column has
+    one, so that the computed columns fit a half-width grid. The header's
+    tooltip (the model's) starts with the full name.
+    """
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(Qt.Orientation.Horizontal, parent)
+        # What QTableView gives its own header: click to select a column, the
+        # current column's label in bold.
+        self.setSectionsClickable(True)
+        self.setHighlightSections(True)
+
+    def _compact(self, logical: int) -> str:
+        model = self.model()
+        if isinstance(model, GridModel) and 0 <= logical < model.columnCount():
+            return model.column(logical).compact
+        return ""
+
+    def initStyleOptionForIndex(self, option: QStyleOptionHeader, logical: int) -> None:
+        super().initStyleOptionForIndex(option, logical)
+        compact = self._compact(logical)
+        if compact:
+            option.text = compact
+
+    def sectionSizeFromContents(self, logical: int) -> QSize:
+        compact = self._compact(logical)
+        if not compact:
+            return super().sectionSizeFromContents(logical)
+        option = QStyleOptionHeader()
+        self.initStyleOption(option)
+        option.section = logical
+        font = self.model().headerData(logical, Qt.Orientation.Horizontal, Qt.ItemDataRole.FontRole)
+        font = QFont(font if isinstance(font, QFont) else self.font())
+        # Measured bold, as Qt measures every label: the current column's is drawn bold.
+        font.setBold(True)
+        option.fontMetrics = QFontMetrics(font)
+        option.text = compact
+        return self.style().sizeFromContents(
+            QStyle.ContentsType.CT_HeaderSection, option, QSize(), self
+        )
 
 
 class _Table(QTableView):
@@ -162,6 +221,7 @@ class GridView(QWidget):
         self.state = state
         self.model = GridModel(state, self)
         self.view = _Table(self)
+        self.view.setHorizontalHeader(_CompactHeader(self.view))
         self.view.setModel(self.model)
         self.view.setItemDelegate(NumberDelegate(self.view))
         self.view.setAlternatingRowColors(False)
@@ -171,12 +231,15 @@ class GridView(QWidget):
             | QAbstractItemView.EditTrigger.EditKeyPressed
             | QAbstractItemView.EditTrigger.AnyKeyPressed
         )
-        # Fixed section sizes: resize-to-contents would measure 32k cells on a 512 x 64 grid.
+        # Columns are sized by code (see _refit_columns), not ResizeToContents, which
+        # would measure 32k cells on a 512 x 64 grid; the user may still drag them.
         metrics = self.view.fontMetrics()
         horizontal = self.view.horizontalHeader()
         horizontal.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         horizontal.setDefaultSectionSize(metrics.horizontalAdvance("-0.123456") + 16)
-        horizontal.setMinimumSectionSize(metrics.horizontalAdvance("-0.000") + 14)
+        # As narrow as a two-decimal logit needs (text plus the cell's 2 x 3 px margin and
+        # grid line): a half-width grid then shows a segmentation batch's share column.
+        horizontal.setMinimumSectionSize(metrics.horizontalAdvance("-0.00") + 7)
         vertical = self.view.verticalHeader()
         vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         vertical.setDefaultSectionSize(metrics.height() + 8)
@@ -252,13 +315,30 @@ class GridView(QWidget):
 
     @guarded
     def _refit_columns(self) -> None:
-        """After a new layout: small grids fit their columns exactly, big ones take the default."""
+        """After a new layout: fit every column to its numbers and its label.
+
+        Small grids measure every cell. Big ones measure about ``_FIT_CELLS``
+        cells in all (the rows around the top), and their computed columns,
+        which may still be waiting for the evaluation, take the width of the
+        widest number they show; a wider number further down is elided, with
+        the full value in its tooltip.
+        """
+        rows, cols = self.model.rowCount(), self.model.columnCount()
         header = self.view.horizontalHeader()
-        if self.model.rowCount() * self.model.columnCount() <= _FIT_CELLS:
+        # How many rows sizeHintForColumn reads (Qt takes it from the horizontal header).
+        if rows * cols <= _FIT_CELLS:
+            header.setResizeContentsPrecision(-1)  # every row
             self.view.resizeColumnsToContents()
-        else:
-            for col in range(self.model.columnCount()):
-                header.resizeSection(col, header.defaultSectionSize())
+            return
+        header.setResizeContentsPrecision(max(_FIT_CELLS // max(cols, 1), 10))
+        metrics = self.view.fontMetrics()
+        for col in range(cols):
+            sample = _COMPUTED_SAMPLES.get(self.model.column(col).kind)
+            wanted = max(self.view.sizeHintForColumn(col), header.sectionSizeHint(col))
+            if sample is not None:
+                # The cell's 2 x 3 px text margin and the grid line, as Qt measures a cell.
+                wanted = max(wanted, metrics.horizontalAdvance(sample) + 7)
+            header.resizeSection(col, wanted)
 
     @guarded
     def _fit_columns(self) -> None:

@@ -23,6 +23,10 @@ class Column:
 
     kind is 'logit', 'input2' or 'target_cell' (``index`` = class c), 'target'
     (one value per row), or a computed column 'target_prob' / 'loss' / 'share'.
+    ``header`` is the column's full name (the model's header text, used in cell
+    tooltips); ``compact``, when set, is the shorter label the grid's header
+    draws so that every column fits a half-width grid (the header's tooltip,
+    ``tooltip``, starts with the full name).
     """
 
     kind: str
@@ -30,6 +34,7 @@ class Column:
     header: str
     tooltip: str
     computed: bool = False
+    compact: str = ""
 
     def __post_init__(self) -> None:
         # A plain attribute, not a property: data() reads it for every cell it paints.
@@ -51,23 +56,52 @@ def layout_of(doc: Document) -> Layout:
     kind = doc.target_kind
     cols: list[Column] = []
     if kind == "sign":
+        # Two-line labels: "x0 (input1)" on one line is twice as wide as its numbers.
         cols += [
-            Column("logit", c, f"x{c} (input1)", f"input1[:, {c}]: first embedding, editable")
+            Column(
+                "logit",
+                c,
+                f"x{c} (input1)",
+                f"x{c} (input1) = input1[:, {c}]: first embedding, editable",
+                compact=f"x{c}\nin1",
+            )
             for c in range(c_count)
         ]
         cols += [
-            Column("input2", c, f"x{c} (input2)", f"input2[:, {c}]: second embedding, editable")
+            Column(
+                "input2",
+                c,
+                f"x{c} (input2)",
+                f"x{c} (input2) = input2[:, {c}]: second embedding, editable",
+                compact=f"x{c}\nin2",
+            )
             for c in range(c_count)
         ]
-        cols.append(Column("target", 0, "y (±1)", "1: pull together (1 - cos); -1: push apart"))
+        cols.append(
+            Column(
+                "target",
+                0,
+                "y (±1)",
+                "y (±1): 1 pulls together (1 - cos); -1 pushes apart",
+                compact="y\n±1",
+            )
+        )
     else:
         cols += [
             Column("logit", c, f"x{c}", f"Logit of class {c} (the grid's input), editable")
             for c in range(c_count)
         ]
         if kind == "index":
+            # "y" as in PyTorch's formulas and the step-by-step view: "target" is
+            # wider than any class index and costs a spatial grid its share column.
             cols.append(
-                Column("target", 0, "target", "Class index of the target (or ignore_index)")
+                Column(
+                    "target",
+                    0,
+                    "target",
+                    "target y: class index of the target (or ignore_index), editable",
+                    compact="y",
+                )
             )
         else:
             prefix, what = (
@@ -85,7 +119,9 @@ def layout_of(doc: Document) -> Layout:
                 "target_prob",
                 0,
                 "p(target)",
-                "Computed (read-only): the probability the model gives the target class",
+                "p(target), computed (read-only): the probability the model gives the "
+                "target class y",
+                compact="p(y)",
             )
         )
     cols.append(
