@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from lossgui.core.evaluate import Evaluation
 from lossgui.document import Document
 from lossgui.qt.grid_columns import Layout
 
@@ -48,8 +49,41 @@ def _cell_blocks(mask: np.ndarray, columns: list[int]) -> list[Block]:
 _COMPARE_LIMIT = 1 << 20
 
 
+def _computed_blocks(
+    layout: Layout, old: Evaluation | None, new: Evaluation | None
+) -> list[Block]:
+    """Blocks of the computed columns whose values differ between two evaluations.
+
+    A logit edit changes its own row's p(target) and loss, but (for a sum or
+    mean) every row's share: one row of two columns and one whole column, not
+    the whole block. Without both evaluations every computed cell is named.
+    """
+    computed = [col for col, column in enumerate(layout.columns) if column.computed]
+    if not computed:
+        return []
+    last_row = layout.rows - 1
+    if old is None or new is None:
+        return [(0, min(computed), last_row, max(computed))]
+    blocks: list[Block] = []
+    for col in computed:
+        kind = layout.columns[col].kind
+        name = {"target_prob": "target_prob", "loss": "row_loss"}.get(kind, "row_share")
+        before, after = getattr(old, name), getattr(new, name)
+        if before is None or after is None or before.shape != after.shape:
+            blocks.append((0, col, last_row, col))
+            continue
+        blocks += _cell_blocks(_differs(before, after)[:, None], [col])
+    return blocks
+
+
 def changed_blocks(
-    old: Document | None, new: Document, layout: Layout, *, colouring: bool
+    old: Document | None,
+    new: Document,
+    layout: Layout,
+    *,
+    colouring: bool,
+    old_evaluation: Evaluation | None = None,
+    new_evaluation: Evaluation | None = None,
 ) -> list[Block] | None:
     """The blocks of model cells that may look different after ``old`` became ``new``.
 
@@ -61,6 +95,9 @@ def changed_blocks(
         The grid's columns (the same for both Documents).
     colouring : bool
         Whether logit cells are coloured by the gradient (then all of them change).
+    old_evaluation, new_evaluation : Evaluation, optional
+        What the computed columns showed and will show; without them every
+        computed cell counts as changed.
 
     Returns
     -------
@@ -85,11 +122,7 @@ def changed_blocks(
     where: dict[str, list[int]] = {}
     for col, column in enumerate(layout.columns):
         where.setdefault(column.kind, []).append(col)
-    blocks: list[Block] = []
-    computed = [col for col, column in enumerate(layout.columns) if column.computed]
-    if computed:
-        # Every row's share of the sum changes with any edit.
-        blocks.append((0, min(computed), last_row, max(computed)))
+    blocks = _computed_blocks(layout, old_evaluation, new_evaluation)
     logit_cols = where.get("logit", [])
     if colouring and logit_cols:
         blocks.append((0, min(logit_cols), last_row, max(logit_cols)))

@@ -22,6 +22,7 @@ import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
+from lossgui.core.evaluate import Evaluation
 from lossgui.document import Document, EditError
 from lossgui.qt.grid_changes import changed_blocks
 from lossgui.qt.grid_columns import Column, layout_of
@@ -133,6 +134,8 @@ class GridModel(QAbstractTableModel):
         self._refused: dict[tuple[int, int], str] = {}
         # The Document and error the view last painted from: what an edit is compared with.
         self._shown: tuple[Document | None, str | None] = (state.document, state.error)
+        # The evaluation the computed columns show, to repaint only the values that moved.
+        self._shown_evaluation: Evaluation | None = state.evaluation
         self._italic = QFont()
         self._italic.setItalic(True)
         state.changed.connect(self._on_changed)
@@ -434,6 +437,8 @@ class GridModel(QAbstractTableModel):
     def _on_changed(self) -> None:
         doc, error = self._state.document, self._state.error
         shown, self._shown = self._shown, (doc, error)
+        evaluation = self._state.evaluation
+        shown_evaluation, self._shown_evaluation = self._shown_evaluation, evaluation
         # Texts are cached per Document and Evaluation; a large Document's evaluation
         # arrives in a second `changed` for the same Document.
         self._doc = None
@@ -449,7 +454,14 @@ class GridModel(QAbstractTableModel):
         # Only the cells that can look different are repainted (see grid_changes).
         blocks = None
         if (shown[1] is None) == (error is None):
-            blocks = changed_blocks(shown[0], doc, layout, colouring=self._gradient)
+            blocks = changed_blocks(
+                shown[0],
+                doc,
+                layout,
+                colouring=self._gradient,
+                old_evaluation=shown_evaluation,
+                new_evaluation=evaluation,
+            )
         if blocks is None:
             self._emit_all()
             return

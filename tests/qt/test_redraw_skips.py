@@ -27,6 +27,29 @@ def big_document():
 
 
 # ------------------------------------------------------------- grid changes
+def test_with_evaluations_a_logit_edit_repaints_its_row_and_the_share_column():
+    from lossgui.core.evaluate import evaluate
+
+    doc = big_document()
+    layout = layout_of(doc)
+    new = doc.with_cell(4, 2, 9.5)
+
+    def evaluation(d):
+        return evaluate(d.loss, d.logits, d.target, d.options, transform=d.transform,
+                        dtype=d.dtype)
+
+    blocks = changed_blocks(doc, new, layout, colouring=False,
+                            old_evaluation=evaluation(doc), new_evaluation=evaluation(new))
+    col = {column.kind: c for c, column in enumerate(layout.columns) if column.computed}
+    last_row = layout.rows - 1
+    assert sorted(blocks) == sorted([
+        (4, 2, 4, 2),
+        (4, col["target_prob"], 4, col["target_prob"]),
+        (4, col["loss"], 4, col["loss"]),
+        (0, col["share"], last_row, col["share"]),
+    ])
+
+
 def test_a_logit_edit_changes_its_cell_and_the_computed_columns():
     doc = big_document()
     layout = layout_of(doc)
