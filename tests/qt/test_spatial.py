@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPicture
+from PySide6.QtWidgets import QApplication
 
 import lossgui.qt.panels.spatial as spatial_module
 from lossgui.core import segmentation as seg
 from lossgui.document import Document
+from lossgui.presets_doc import preset_document
+from lossgui.qt.main_window import MainWindow
 from lossgui.qt.panels.spatial import SpatialPanel
 from lossgui.qt.state import AppState
 
@@ -206,7 +211,7 @@ def test_a_large_batch_is_drawn_after_the_change_one_plot_at_a_time(large_panel,
     assert panel.pages.currentIndex() == 0
     assert panel.loss_image.image is None
     qtbot.waitUntil(lambda: _settled(panel) and panel.loss_image.image is not None, timeout=10000)
-    assert all(plot.isVisible() for plot in panel.plots)
+    assert all(plot.isVisible() for plot in panel.pixel_plots)
     ev = state.evaluation
     loss = ev.row_loss[: H * W].reshape(H, W)
     ignored = ev.ignored[: H * W].reshape(H, W)
@@ -233,3 +238,107 @@ def test_a_large_batch_keeps_its_pictures_while_its_loss_is_recomputed(large_pan
     qtbot.waitUntil(lambda: panel.loss_image.image is not shown, timeout=10000)
     assert panel.loss_image.image[5, 9] == pytest.approx(float(state.evaluation.row_loss[row]))
     assert "pixel (5, 9)" in panel.info_label.text()
+
+
+# --------------------------------------------------------------- nothing clipped
+def drawn_tick_labels(axis: pg.AxisItem) -> list[str]:
+    """The tick labels pyqtgraph draws on ``axis`` now (it drops those that do not fit)."""
+    picture = QPicture()
+    painter = QPainter(picture)
+    try:
+        specs = axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    return [text for _rect, _flags, text in specs[2]] if specs else []
+
+
+def assert_title_fits(plot: pg.PlotWidget) -> None:
+    """The title's text fits its label, and the label lies inside the plot."""
+    label = plot.getPlotItem().titleLabel
+    font = QFont(label.item.font())
+    font.setPointSizeF(float(label.opts["size"].removesuffix("pt")))
+    title = label.item.toPlainText()
+    assert QFontMetrics(font).horizontalAdvance(title) <= label.geometry().width(), title
+    text = label.item.mapRectToScene(label.item.boundingRect())
+    assert 0 <= text.left() and text.right() <= plot.width(), (title, text, plot.width())
+
+
+def assert_bar_labels_fit(bar: pg.ColorBarItem, plot: pg.PlotWidget) -> None:
+    """Every major tick label of the bar is drawn, whole, inside the plot."""
+    axis = bar.axis
+    low, high = bar.levels()
+    spacing, values = axis.tickValues(low, high, axis.geometry().height())[0]
+    major = axis.tickStrings(values, axis.autoSIPrefixScale * axis.scale, spacing)
+    assert major and set(major) <= set(drawn_tick_labels(axis)), (major, bar.levels())
+    metrics = QFontMetrics(QApplication.font())
+    offset = axis.style["tickTextOffset"][0] + max(0, axis.style["tickLength"])
+    assert max(metrics.horizontalAdvance(s) for s in major) + offset <= axis.width()
+    right = axis.mapRectToScene(QRectF(0, 0, axis.width(), axis.height())).right()
+    assert right <= plot.width(), (right, plot.width())
+
+
+def spatial_window(qtbot, tiled: bool) -> MainWindow:
+    window = MainWindow(
+        AppState(preset_document("segmentation-ignore-255")),
+        restore=False,
+        settings=None,
+        with_session=False,
+    )
+    qtbot.addWidget(window)
+    window.resize(1440, 900)
+    window.show()
+    qtbot.waitExposed(window)
+    if tiled:
+        window.tile_panels()
+    window.docks["spatial"].raise_()
+    for _ in range(5):
+        QApplication.processEvents()
+    return window
+
+
+@pytest.mark.parametrize("tiled", [False, True], ids=["default", "tiled"])
+def test_titles_and_colour_bars_are_whole_at_1440x900(qtbot, tiled: bool) -> None:
+    window = spatial_window(qtbot, tiled)
+    panel = window.panels["spatial"]
+    for tab, bars in ((0, (panel.loss_bar, panel.grad_bar)), (1, panel.binary_view._bars)):
+        panel.tabs.setCurrentIndex(tab)
+        for _ in range(5):
+            QApplication.processEvents()
+        shown = panel.pixel_plots if tab == 0 else panel.binary_view.plots
+        for plot in shown:
+            assert plot.width() >= 220
+            assert_title_fits(plot)
+        plots = (panel.image_plots[0], panel.image_plots[3]) if tab == 0 else shown
+        for bar, plot in zip(bars, plots, strict=True):
+            assert_bar_labels_fit(bar, plot)
+
+
+def test_image_titles_are_short_and_tooltips_keep_the_detail(panel: SpatialPanel) -> None:
+    titles = [p.getPlotItem().titleLabel.item.toPlainText() for p in panel.image_plots]
+    assert titles == [
+        "Loss per pixel (nats)",
+        "Predicted class",
+        "Target (grey: ignored)",
+        "Gradient ‖∂loss/∂x‖",
+    ]
+    assert "ignore_index" in panel.image_plots[2].toolTip()
+    assert "norm" in panel.image_plots[3].toolTip()
+    assert all("Click a pixel" in p.toolTip() for p in panel.image_plots)
+
+
+def test_plots_hold_both_tabs_so_the_window_exports_them(qtbot) -> None:
+    window = spatial_window(qtbot, tiled=False)
+    panel = window.panels["spatial"]
+    assert panel.plots == [*panel.pixel_plots, *panel.binary_view.plots]
+    assert len(panel.binary_view.plots) == 3
+    # The window turns on pyqtgraph's Export... menu for every plot in ``plots``.
+    assert all(p.getPlotItem().menuEnabled() for p in panel.binary_view.plots)
+
+
+def test_gradient_bar_labels_show_for_small_gradients(panel: SpatialPanel) -> None:
+    # A mean over 384 pixels: gradient sizes of a few thousandths, whose labels
+    # ("0.0025") pyqtgraph's fixed 45 px bar axis would drop.
+    levels = panel.grad_bar.levels()
+    assert levels[1] < 0.01
+    assert_bar_labels_fit(panel.grad_bar, panel.image_plots[3])
+    assert_bar_labels_fit(panel.loss_bar, panel.image_plots[0])

@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
+from PySide6.QtWidgets import QApplication
 
 from lossgui.core.spatial_binary import two_channel_vs_sigmoid
 from lossgui.document import Document
+from lossgui.qt.panels.base import make_plot
 from lossgui.qt.panels.spatial import SpatialPanel
-from lossgui.qt.panels.spatial_binary import SpatialBinaryView, log_difference
+from lossgui.qt.panels.spatial_binary import (
+    LOG_FLOOR,
+    SpatialBinaryView,
+    colour_bar,
+    fit_bar_axis,
+    log_difference,
+)
 from lossgui.qt.state import AppState
+from tests.qt.test_spatial import assert_bar_labels_fit, assert_title_fits
 
 
 def _document() -> Document:
@@ -79,3 +89,38 @@ def test_spatial_panel_has_the_view_as_a_tab(qapp, qtbot) -> None:
     assert panel.tabs.tabText(1) == "Sigmoid vs softmax"
     panel.tabs.setCurrentIndex(1)
     _assert_shows(panel.binary_view, 0, 1)
+
+
+def test_log_difference_bar_and_titles_are_whole(view: SpatialBinaryView) -> None:
+    for plot in view.plots:
+        assert_title_fits(plot)
+    for bar, plot in zip(view._bars, view.plots, strict=True):
+        assert_bar_labels_fit(bar, plot)
+    # Exact zeros sit at the floor of the log10 picture, the bar's lowest label.
+    assert view._bars[2].levels()[0] == np.log10(LOG_FLOOR)
+    assert "0 drawn as" not in view.plots[2].getPlotItem().titleLabel.item.toPlainText()
+    assert f"{LOG_FLOOR:.0e}" in view.plots[2].toolTip()
+
+
+@pytest.mark.parametrize("levels", [(1.5e-4, 3.5e-4), (-17.3, -16.05), (-20.0, -19.0)])
+def test_colour_bar_axis_is_as_wide_as_its_labels(qtbot, levels) -> None:
+    plot = make_plot("a title", "column j", "row i", legend=None)
+    qtbot.addWidget(plot)
+    image = pg.ImageItem(np.linspace(*levels, 16).reshape(4, 4))
+    plot.addItem(image)
+    bar = colour_bar(image, plot, "inferno")
+    plot.resize(220, 200)
+    plot.show()
+    qtbot.waitExposed(plot)
+    bar.setLevels(levels)
+    fit_bar_axis(bar)
+    QApplication.processEvents()
+    # pyqtgraph's fixed 45 px axis drops every label of the first levels.
+    assert_bar_labels_fit(bar, plot)
+
+
+def test_spatial_panel_plots_include_this_views_plots(qapp, qtbot) -> None:
+    panel = SpatialPanel(AppState(_document()))
+    qtbot.addWidget(panel)
+    assert all(plot in panel.plots for plot in panel.binary_view.plots)
+    assert len(set(map(id, panel.plots))) == len(panel.plots) == 8

@@ -38,9 +38,15 @@ from PySide6.QtWidgets import (
 from lossgui.core import segmentation as seg
 from lossgui.document import Document
 from lossgui.qt.panels.base import COLORS, PanelBase, integer_ticks, make_plot, pen, safe_slot
-from lossgui.qt.panels.spatial_binary import SpatialBinaryView
+from lossgui.qt.panels.spatial_binary import (
+    SpatialBinaryView,
+    colour_bar,
+    fit_bar_axis,
+    fit_title,
+)
 from lossgui.qt.panels.spatial_data import (
     IGNORED_COLOR,
+    IMAGE_TITLES,
     Pictures,
     batch_scores,
     class_image,
@@ -77,6 +83,10 @@ class SpatialPanel(PanelBase):
         The explanation shown instead of the pictures for non-spatial batches.
     info_label : QLabel
         The pixel under the mouse (or the selected one).
+    pixel_plots : list of pg.PlotWidget
+        The "Per pixel" tab's four images and the Dice / IoU bars.
+    plots : list of pg.PlotWidget
+        ``pixel_plots`` and the "Sigmoid vs softmax" tab's plots (the window exports them).
     """
 
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
@@ -136,16 +146,11 @@ class SpatialPanel(PanelBase):
         self._layout.addWidget(self.tabs, 1)
         self._shown_shape: tuple[int, ...] | None = None
 
-        titles = (
-            "Loss per pixel (nats)",
-            "Predicted class",
-            "Target class (grey: ignored)",
-            "Gradient size ‖∂loss/∂x‖ per pixel",
-        )
+        click = "Click a pixel to select it in the grid and the other plots."
         self.image_plots: list[pg.PlotWidget] = []
         self.markers: list[pg.ScatterPlotItem] = []
         images: list[pg.ImageItem] = []
-        for k, title in enumerate(titles):
+        for k, (title, _tip) in enumerate(IMAGE_TITLES):
             plot = make_plot(title, "column j", "row i", legend=None)
             plot.getPlotItem().invertY(True)
             plot.getPlotItem().setAspectLocked(True)
@@ -157,7 +162,6 @@ class SpatialPanel(PanelBase):
                 size=14, symbol="s", pen=pen("orange", 2.5), brush=None, pxMode=True
             )
             plot.addItem(marker)
-            plot.setToolTip("Click a pixel to select it in the grid and the other plots.")
             plot.scene().sigMouseClicked.connect(functools.partial(self._on_click, plot))
             plot.scene().sigMouseMoved.connect(functools.partial(self._on_hover, plot))
             if self.image_plots:
@@ -168,10 +172,10 @@ class SpatialPanel(PanelBase):
             images.append(image)
             grid.addWidget(plot, k // 3, k % 3)
         self.loss_image, self.predicted_image, self.target_image, self.grad_image = images
-        self.loss_bar = pg.ColorBarItem(colorMap=pg.colormap.get("viridis"), interactive=False)
-        self.loss_bar.setImageItem(self.loss_image, insert_in=self.image_plots[0].getPlotItem())
-        self.grad_bar = pg.ColorBarItem(colorMap=pg.colormap.get("inferno"), interactive=False)
-        self.grad_bar.setImageItem(self.grad_image, insert_in=self.image_plots[3].getPlotItem())
+        self.loss_bar = colour_bar(self.loss_image, self.image_plots[0], "viridis")
+        self.grad_bar = colour_bar(self.grad_image, self.image_plots[3], "inferno")
+        for plot, (_title, tip) in zip(self.image_plots, IMAGE_TITLES, strict=True):
+            fit_title(plot, f"{tip}\n{click}")
 
         self.score_plot = make_plot("Overlap per class", "class", "score (0 to 1)")
         self.score_plot.setYRange(0.0, 1.0)
@@ -183,12 +187,14 @@ class SpatialPanel(PanelBase):
         legend.addItem(self.dice_bars, "Dice")
         legend.addItem(self.iou_bars, "IoU")
         grid.addWidget(self.score_plot, 1, 1, 1, 2)
-        self.plots = [*self.image_plots, self.score_plot]
+        self.pixel_plots = [*self.image_plots, self.score_plot]
+        # Every plot of both tabs, for the window's plot exports.
+        self.plots = [*self.pixel_plots, *self.binary_view.plots]
         # The tab bar above the images costs ~30 px: smaller images keep the panel
         # whole (no scroll bars) in a half-height dock of a 1440 x 900 window.
-        for plot in self.plots:
+        for plot in self.pixel_plots:
             plot.setMinimumHeight(_IMAGE_MIN_HEIGHT)
-        for plot in self.plots:
+        for plot in self.pixel_plots:
             # A plot waiting for its turn is hidden without moving its neighbours.
             policy = plot.sizePolicy()
             policy.setRetainSizeWhenHidden(True)
@@ -260,7 +266,7 @@ class SpatialPanel(PanelBase):
             return
         if self.pages.currentWidget() is not self.pictures:
             if staged:
-                for plot in self.plots:
+                for plot in self.pixel_plots:
                     plot.hide()  # revealed one per turn as their pictures are set
             self.pages.setCurrentWidget(self.pictures)
         self.image_box.setEnabled(True)
@@ -341,6 +347,7 @@ class SpatialPanel(PanelBase):
             hi = lo + 1.0
         item.setImage(image, levels=(lo, hi))
         bar.setLevels((lo, hi))
+        fit_bar_axis(bar)
 
     def _draw_scores(self) -> None:
         self.score_plot.show()

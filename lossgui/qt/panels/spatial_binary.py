@@ -12,8 +12,12 @@ The numbers come from :func:`lossgui.core.spatial_binary.two_channel_vs_sigmoid`
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QPainter, QPicture
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSpinBox, QStackedWidget, QWidget
 
 from lossgui.core import segmentation as seg
@@ -21,10 +25,74 @@ from lossgui.core.spatial_binary import BinaryComparison, two_channel_vs_sigmoid
 from lossgui.qt.panels.base import PanelBase, make_plot, safe_slot
 from lossgui.qt.state import AppState
 
-__all__ = ["LOG_FLOOR", "SpatialBinaryView", "log_difference"]
+__all__ = [
+    "LOG_FLOOR",
+    "SpatialBinaryView",
+    "colour_bar",
+    "fit_bar_axis",
+    "fit_title",
+    "log_difference",
+]
 
 #: Exact zeros are drawn as this difference on the log10 picture.
 LOG_FLOOR = 1e-20
+
+
+def colour_bar(image: pg.ImageItem, plot: pg.PlotWidget, cmap: str) -> pg.ColorBarItem:
+    """A colour bar for ``image`` right of ``plot``'s view box (see :func:`fit_bar_axis`)."""
+    bar = pg.ColorBarItem(colorMap=pg.colormap.get(cmap), interactive=False)
+    bar.setImageItem(image, insert_in=plot.getPlotItem())
+    fit_bar_axis(bar)
+    return bar
+
+
+def fit_bar_axis(bar: pg.ColorBarItem) -> None:
+    """Make ``bar``'s axis as wide as its widest tick label for the bar's levels.
+
+    pyqtgraph gives the axis a fixed 45 px and silently drops a label that does
+    not fit, so the log10 difference's bar showed cut or no numbers. Call it
+    after each ``setLevels``. Labels are measured as pyqtgraph draws them (a
+    QPainter on a QPicture), at the axis's height and at 300 px, whose finer
+    spacing gives the longest labels.
+    """
+    axis = bar.axis
+    low, high = bar.levels()
+    picture = QPicture()
+    painter = QPainter(picture)
+    widest = 0.0
+    try:
+        font = axis.style["tickFont"]
+        if font is not None:
+            painter.setFont(font)
+        box = QRectF(0, 0, 100, 100)
+        for length in {max(axis.geometry().height(), 50.0), 300.0}:
+            for spacing, values in axis.tickValues(low, high, length):
+                scale = axis.autoSIPrefixScale * axis.scale
+                for text in axis.tickStrings(values, scale, spacing):
+                    rect = painter.boundingRect(box, Qt.AlignmentFlag.AlignCenter, text)
+                    widest = max(widest, rect.width())
+    finally:
+        painter.end()
+    style = axis.style
+    width = math.ceil(widest) + max(0, style["tickLength"]) + style["tickTextOffset"][0] + 2
+    if axis.fixedWidth != width:
+        axis.setWidth(width)
+
+
+def fit_title(plot: pg.PlotWidget, tooltip: str) -> None:
+    """Centre ``plot``'s title over the whole plot and give the plot ``tooltip``.
+
+    pyqtgraph puts the title above the view box only and makes that column at
+    least as wide as the title: in a plot of 220 px with a colour bar, a title
+    wider than the image pushed the colour bar's labels out of the widget.
+    Spanning every column (call this after inserting a colour bar) leaves the
+    view box its own width; titles are kept short enough for the whole width.
+    """
+    item = plot.getPlotItem()
+    layout = item.layout
+    layout.removeItem(item.titleLabel)
+    layout.addItem(item.titleLabel, 0, 0, 1, layout.columnCount())
+    plot.setToolTip(tooltip)
 
 
 def log_difference(abs_diff: np.ndarray) -> np.ndarray:
@@ -77,23 +145,26 @@ class SpatialBinaryView(PanelBase):
         self.pages.addWidget(pictures)
         self._layout.addWidget(self.pages, 1)
 
-        titles = (
-            "p(a), softmax over [x_a, x_b]",
-            "p(a), sigmoid(x_a − x_b)",
-            f"log10 |difference| (0 drawn as {LOG_FLOOR:.0e})",
+        # Short titles (a plot may be 220 px wide); the details are in the tooltips.
+        titles = ("p(a): softmax [x_a, x_b]", "p(a): sigmoid(x_a − x_b)", "log10 |difference|")
+        tips = (
+            "Probability of class a from a softmax over the two channels [x_a, x_b].",
+            "Probability of class a from a sigmoid of the one channel x_a − x_b.",
+            "log10 of |softmax − sigmoid| per pixel; exact zeros are drawn as "
+            f"{LOG_FLOOR:.0e} (the bottom of the colour bar).",
         )
         maps = ("viridis", "viridis", "inferno")
         images: list[pg.ImageItem] = []
         self._bars: list[pg.ColorBarItem] = []
-        for title, cmap in zip(titles, maps, strict=True):
+        for title, tip, cmap in zip(titles, tips, maps, strict=True):
             plot = make_plot(title, "column j", "row i", legend=None)
             item = plot.getPlotItem()
             item.invertY(True)
             item.setAspectLocked(True)
             image = pg.ImageItem(axisOrder="row-major", autoDownsample=True)
             plot.addItem(image)
-            bar = pg.ColorBarItem(colorMap=pg.colormap.get(cmap), interactive=False)
-            bar.setImageItem(image, insert_in=item)
+            bar = colour_bar(image, plot, cmap)
+            fit_title(plot, tip)
             if self.plots:
                 plot.setXLink(self.plots[0])
                 plot.setYLink(self.plots[0])
@@ -162,6 +233,7 @@ class SpatialBinaryView(PanelBase):
         images = (self.softmax_image, self.sigmoid_image, self.diff_image)
         images[k].setImage(picture, levels=levels)
         self._bars[k].setLevels(levels)
+        fit_bar_axis(self._bars[k])
 
     def _sync_boxes(self, shape: tuple[int, ...]) -> None:
         """Ranges from the batch; the image follows the selected pixel's image when it moves."""

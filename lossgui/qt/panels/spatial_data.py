@@ -17,6 +17,7 @@ from lossgui.document import Document
 
 __all__ = [
     "IGNORED_COLOR",
+    "IMAGE_TITLES",
     "Pictures",
     "batch_scores",
     "class_image",
@@ -27,6 +28,30 @@ __all__ = [
 ]
 
 IGNORED_COLOR = (128, 128, 128)
+
+#: (title, tooltip) of the loss, predicted, target and gradient pictures. The titles
+#: fit a 220 px plot (the spatial panel tiled in a 1440 x 900 window); the details
+#: are in the tooltips.
+IMAGE_TITLES = (
+    (
+        "Loss per pixel (nats)",
+        "Each pixel's term of the loss (nats); ignored pixels have none and show the background.",
+    ),
+    (
+        "Predicted class",
+        "The class with the largest logit at each pixel (argmax over the C channels).",
+    ),
+    (
+        "Target (grey: ignored)",
+        "The target class of each pixel; grey pixels are ignored (target == ignore_index): "
+        "no loss, no gradient, and not in the mean's denominator.",
+    ),
+    (
+        "Gradient ‖∂loss/∂x‖",
+        "Size of each pixel's gradient: the Euclidean norm ‖∂loss/∂x‖ over its C logits. "
+        "Ignored pixels have none.",
+    ),
+)
 
 #: Image n's arrays by name: "loss", "grad" (H, W) float64 with NaN where ignored;
 #: "predicted", "target" (H, W) int classes (C = ignored); "dice", "iou" (C,).
