@@ -31,6 +31,7 @@ from lossgui.qt.help_text import (
     show_warning,
 )
 from lossgui.qt.icon import app_icon
+from lossgui.qt.label_holder import LabelHolder
 from lossgui.qt.pipeline import PipelineView
 from lossgui.qt.result_view import ResultView
 from lossgui.qt.slot_guard import guarded
@@ -213,7 +214,10 @@ class MainWindow(QMainWindow):
         self.error_label.setStyleSheet("color: #b00020;")
         self.error_label.setMaximumWidth(520)
         bar.addPermanentWidget(self.error_label)
-        bar.addPermanentWidget(self.loss_label)
+        # The value changes with every edit: held, it does not lay the window out again.
+        holder = LabelHolder(bar)
+        holder.hold(self.loss_label)
+        bar.addPermanentWidget(holder)
 
     # ------------------------------------------------------------ user slots
     def load_preset(self, name: str) -> bool:
@@ -331,8 +335,10 @@ class MainWindow(QMainWindow):
         if doc.expected is not None:
             text += f"   (PyTorch: {doc.expected:.6g})"
         self.loss_label.setText(text)
-        self.error_label.clear()
-        self.error_label.setToolTip("")
+        if self.error_label.text():
+            # QLabel.clear() lays the status bar out again even when it is already empty.
+            self.error_label.clear()
+            self.error_label.setToolTip("")
 
     @guarded
     def _on_message(self, text: str) -> None:

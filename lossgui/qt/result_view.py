@@ -20,6 +20,7 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from lossgui.core.evaluate import Evaluation
+from lossgui.qt.label_holder import hold_label
 from lossgui.qt.slot_guard import guarded
 from lossgui.qt.state import AppState
 
@@ -178,6 +179,9 @@ class ResultView(QWidget):
         layout.addWidget(self.expected_label)
         layout.addWidget(self.banner)
         layout.addStretch(1)
+        # The value and its explanation change with every edit; the window need not move.
+        hold_label(self.value_label)
+        hold_label(self.explanation_label)
 
         state.changed.connect(self.refresh)
         state.computingChanged.connect(self._on_computing_changed)

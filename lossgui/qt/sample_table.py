@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from lossgui.core.evaluate import Evaluation
 from lossgui.document import Document
+from lossgui.qt.label_holder import hold_label
 from lossgui.qt.panels.base import COLORS, PanelBase, brush, make_plot, pen, safe_slot
 from lossgui.qt.sample_table_model import (
     LOSS,
@@ -225,6 +226,9 @@ class SampleTable(PanelBase):
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
         self._layout.addWidget(splitter, 1)
+        # Their numbers change with every edit: keep that from laying the window out.
+        hold_label(self.summary_label)
+        hold_label(self.class_label)
         self.destroyed.connect(self.model.background.shutdown)
         self.refresh()
 

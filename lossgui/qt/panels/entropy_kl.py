@@ -13,6 +13,7 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import QLabel, QWidget
 
 from lossgui.core.entropy import ENTROPY_LOSSES, document_entropy_kl
+from lossgui.qt.label_holder import hold_label
 from lossgui.qt.panels.base import (
     PanelBase,
     brush,
@@ -53,6 +54,7 @@ class EntropyKLPanel(PanelBase):
         self.note_label = QLabel(self)
         self.note_label.setWordWrap(True)
         self._layout.addWidget(self.note_label)
+        hold_label(self.note_label)  # its numbers change with every edit
         self.plot = make_plot(
             "Cross entropy = H(q) + KL(q ‖ p) per sample",
             "sample (grid row)",

@@ -26,6 +26,7 @@ from lossgui.core.imbalance import (
 )
 from lossgui.document import Document
 from lossgui.qt.flow_layout import FlowLayout
+from lossgui.qt.label_holder import hold_label
 from lossgui.qt.panels.base import (
     COLORS,
     LINE_LABEL,
@@ -136,6 +137,7 @@ class ImbalancePanel(PanelBase):
         self.info_label = QLabel(self)
         self.info_label.setWordWrap(True)
         self._layout.addWidget(self.info_label)
+        hold_label(self.info_label)  # its numbers change with every edit
 
         self.count_plot = make_plot("Targets per class", "class", "count", legend=None)
         self.loss_plot = make_plot("Share of the loss", "class", "share (%)", legend=(10, 2))

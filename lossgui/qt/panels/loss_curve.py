@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from lossgui.core.sweeps import OVERLAYS, loss_vs_logit, overlay_losses, sweep_values
 from lossgui.document import Document
+from lossgui.qt.label_holder import hold_label
 from lossgui.qt.panels.base import (
     LINE_LABEL,
     PanelBase,
@@ -122,6 +123,7 @@ class LossCurvePanel(PanelBase):
         self.half_width.valueChanged.connect(self._on_range_changed)
         header.addWidget(self.half_width)
         self._layout.addLayout(header)
+        hold_label(self.title_label)  # its value changes with every drag step
 
         self.overlay_boxes: dict[str, QAction] = {}
         for name, label in OVERLAYS.items():

@@ -17,6 +17,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
 from lossgui.core.sweeps import numerics
+from lossgui.qt.label_holder import hold_label
 from lossgui.qt.panels.base import (
     LINE_LABEL,
     PanelBase,
@@ -72,6 +73,7 @@ class NumericsPanel(PanelBase):
         self.info_label = QLabel(self)
         self.info_label.setWordWrap(True)
         self._layout.addWidget(self.info_label)
+        hold_label(self.info_label)  # its numbers change with every edit of the row
         self.prob_plot = make_plot(
             "softmax of the selected class",
             "largest |logit| of the scaled row",
@@ -99,6 +101,7 @@ class NumericsPanel(PanelBase):
         self.table_label.setTextFormat(Qt.TextFormat.RichText)
         self.table_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self._layout.addWidget(self.table_label)
+        hold_label(self.table_label)
 
         self.curves: dict[tuple[str, str, str], pg.PlotDataItem] = {}
         self.overflow_lines: dict[tuple[str, str], pg.InfiniteLine] = {}

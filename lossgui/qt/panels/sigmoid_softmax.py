@@ -20,6 +20,7 @@ from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QDoubleSpinBox, QGridLayout, QHBoxLayout, QLabel, QSpinBox, QWidget
 
 from lossgui.core.sweeps import sigmoid_vs_softmax, two_class_at
+from lossgui.qt.label_holder import hold_label
 from lossgui.qt.panels.base import (
     LINE_LABEL,
     PanelBase,
@@ -87,6 +88,7 @@ class SigmoidSoftmaxPanel(PanelBase):
         self.summary_label.setWordWrap(True)
         self.summary_label.setTextFormat(pg.QtCore.Qt.TextFormat.RichText)
         self._layout.addWidget(self.summary_label)
+        hold_label(self.summary_label)  # its numbers change with every edit of the row
 
         self.prob_plot = make_plot(
             "Probability of class a", "a − b", "probability", legend=(10, 10)

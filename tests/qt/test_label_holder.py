@@ -1,0 +1,75 @@
+"""Held labels change text without laying the window out, and still get the room they need."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from lossgui.qt.label_holder import LabelHolder, hold_label
+
+
+class _LayoutRequests(QObject):
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = 0
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.LayoutRequest:
+            self.count += 1
+        return False
+
+
+@pytest.fixture
+def window(qtbot):
+    top = QWidget()
+    layout = QVBoxLayout(top)
+    top.label = QLabel("value = 1.2345", top)
+    layout.addWidget(top.label)
+    top.below = QPushButton("below", top)
+    layout.addWidget(top.below)
+    layout.addStretch(1)
+    qtbot.addWidget(top)
+    top.resize(300, 200)
+    top.holder = hold_label(top.label)
+    top.show()
+    qtbot.waitExposed(top)
+    return top
+
+
+def test_a_held_label_sits_where_the_label_was(window):
+    assert isinstance(window.holder, LabelHolder)
+    assert window.label.parentWidget() is window.holder
+    assert window.layout().indexOf(window.holder) == 0
+    assert window.label.isVisible() and window.label.text() == "value = 1.2345"
+
+
+def test_same_size_text_does_not_lay_the_window_out(window):
+    QApplication.processEvents()  # what showing the window left to do
+    requests = _LayoutRequests()
+    window.installEventFilter(requests)
+    for value in ("1.2346", "7.0001", "0.5000"):
+        window.label.setText(f"value = {value}")
+        QApplication.processEvents()
+    assert requests.count == 0
+    assert window.label.text() == "value = 0.5000"
+
+
+def test_a_wider_or_taller_text_gets_room(window):
+    below = window.below.y()
+    window.label.setText("first line\nsecond line\nthird line")
+    QApplication.processEvents()
+    QApplication.processEvents()
+    assert window.below.y() > below  # the widget under it moved down
+    assert window.label.height() >= window.label.sizeHint().height()
+    window.label.setText("a much longer value that needs more width than before = 1.2345")
+    QApplication.processEvents()
+    QApplication.processEvents()
+    assert window.holder.sizeHint().width() >= window.label.sizeHint().width()
+
+
+def test_a_label_outside_any_layout_is_refused(qtbot):
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    with pytest.raises(ValueError, match="layout"):
+        hold_label(QLabel("loose", parent))
