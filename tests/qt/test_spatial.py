@@ -342,3 +342,10 @@ def test_gradient_bar_labels_show_for_small_gradients(panel: SpatialPanel) -> No
     assert levels[1] < 0.01
     assert_bar_labels_fit(panel.grad_bar, panel.image_plots[3])
     assert_bar_labels_fit(panel.loss_bar, panel.image_plots[0])
+
+
+def test_dice_iou_key_is_in_the_title_not_over_the_bars(panel: SpatialPanel) -> None:
+    item = panel.score_plot.getPlotItem()
+    assert item.legend is None
+    assert item.titleLabel.item.toPlainText() == "Overlap per class: ■ Dice ■ IoU"
+    assert "Dice" in panel.score_plot.toolTip() and "IoU" in panel.score_plot.toolTip()

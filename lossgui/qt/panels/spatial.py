@@ -177,15 +177,24 @@ class SpatialPanel(PanelBase):
         for plot, (_title, tip) in zip(self.image_plots, IMAGE_TITLES, strict=True):
             fit_title(plot, f"{tip}\n{click}")
 
-        self.score_plot = make_plot("Overlap per class", "class", "score (0 to 1)")
+        # The key is in the title: a legend inside the plot sat over the bars of the
+        # last class, its grey "IoU" unreadable on an orange bar.
+        key = " ".join(
+            f"<span style='color: {COLORS[colour]}'>■ {name}</span>"
+            for name, colour in (("Dice", "blue"), ("IoU", "orange"))
+        )
+        self.score_plot = make_plot(
+            f"Overlap per class: {key}", "class", "score (0 to 1)", legend=None
+        )
+        self.score_plot.setToolTip(
+            "Dice = 2|P∩T| / (|P| + |T|) and IoU = |P∩T| / |P∪T| of each class, between the "
+            "predicted (P) and target (T) pixels; ignored pixels are left out."
+        )
         self.score_plot.setYRange(0.0, 1.0)
         self.dice_bars = pg.BarGraphItem(x=[0], height=[0], width=0.38, brush=COLORS["blue"])
         self.iou_bars = pg.BarGraphItem(x=[0], height=[0], width=0.38, brush=COLORS["orange"])
         self.score_plot.addItem(self.dice_bars)
         self.score_plot.addItem(self.iou_bars)
-        legend = self.score_plot.getPlotItem().legend
-        legend.addItem(self.dice_bars, "Dice")
-        legend.addItem(self.iou_bars, "IoU")
         grid.addWidget(self.score_plot, 1, 1, 1, 2)
         self.pixel_plots = [*self.image_plots, self.score_plot]
         # Every plot of both tabs, for the window's plot exports.
