@@ -143,8 +143,18 @@ class SampleTableModel(QAbstractTableModel):
     # ------------------------------------------------------------------ source
     def set_source(self, document: Document, evaluation: Evaluation) -> None:
         """Show ``evaluation`` (of ``document``) and sort it as the user last chose."""
-        self.beginResetModel()
         same_rows = self._ev is not None and self._ev.row_loss.shape == evaluation.row_loss.shape
+        if same_rows:
+            # An edit of the numbers: the rows stay, their values (and maybe order) move.
+            # A model reset would rebuild the header and scroll the view for nothing.
+            self._doc, self._ev = document, evaluation
+            self._predicted = self._classes = None
+            self.sort(*self._sort)
+            if self.rowCount() and self.columnCount():
+                last = self.index(self.rowCount() - 1, self.columnCount() - 1)
+                self.dataChanged.emit(self.index(0, 0), last)
+            return
+        self.beginResetModel()
         self._doc, self._ev = document, evaluation
         self._predicted = self._classes = None
         if not same_rows:
@@ -244,6 +254,8 @@ class SampleTableModel(QAbstractTableModel):
         return self.background.busy()
 
     def _apply(self, order: np.ndarray | None, inverse: np.ndarray | None = None) -> None:
+        if _same_order(order, self._order):
+            return  # most edits move no row past another
         self.layoutAboutToBeChanged.emit()
         self._order, self._inverse = order, inverse
         self.layoutChanged.emit()
@@ -323,6 +335,13 @@ class SampleTableModel(QAbstractTableModel):
             f"loss {float(ev.row_loss[row]):.10g}, p(target) {float(ev.target_prob[row]):.6g}, "
             f"share {100 * float(ev.row_share[row]):.4g}% of the summed loss"
         )
+
+
+def _same_order(a: np.ndarray | None, b: np.ndarray | None) -> bool:
+    """Whether two row permutations (None: grid order) are the same."""
+    if a is None or b is None:
+        return a is None and b is None
+    return a.shape == b.shape and bool(np.array_equal(a, b))
 
 
 def target_classes(document: Document, row: int | None = None) -> np.ndarray:

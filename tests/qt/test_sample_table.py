@@ -188,3 +188,21 @@ def test_an_infinite_loss_is_not_marked_on_the_histogram(qapp, qtbot) -> None:
     state.select(1, 0)
     assert widget.selected_line.isVisible()
     assert widget.selected_line.value() == pytest.approx(float(state.evaluation.row_loss[1]))
+
+
+def test_an_edit_keeps_the_table_scrolled_and_sorted(table: SampleTable, qtbot) -> None:
+    """Editing a number updates the rows in place: no reset, the reader keeps their place."""
+    resets = []
+    table.model.modelReset.connect(lambda: resets.append(True))
+    bar = table.table.verticalScrollBar()
+    bar.setValue(bar.maximum() // 2)
+    scrolled = bar.value()
+    state = table.state
+    row = int(np.argmin(state.evaluation.row_loss))
+    state.edit(lambda d: d.with_cell(row, 0, 40.0), "make a sample the worst")
+    qtbot.waitUntil(lambda: not table.model.background.busy())
+    assert not resets
+    assert bar.value() == scrolled
+    losses = _column(table, LOSS, 300)
+    assert losses[0] == pytest.approx(float(state.evaluation.row_loss.max()))
+    assert losses == sorted(losses, key=lambda v: -v if np.isfinite(v) else np.inf)
