@@ -237,9 +237,10 @@ class GridView(QWidget):
         horizontal = self.view.horizontalHeader()
         horizontal.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         horizontal.setDefaultSectionSize(metrics.horizontalAdvance("-0.123456") + 16)
-        # As narrow as a two-decimal logit needs (text plus the cell's 2 x 3 px margin and
-        # grid line): a half-width grid then shows a segmentation batch's share column.
-        horizontal.setMinimumSectionSize(metrics.horizontalAdvance("-0.00") + 7)
+        # Narrow columns for short numbers (a class index, a one-decimal logit; 7 px is
+        # the cell's 2 x 3 px text margin and its grid line): a half-width grid then
+        # shows a segmentation batch's share column.
+        horizontal.setMinimumSectionSize(metrics.horizontalAdvance("-0.0") + 7)
         vertical = self.view.verticalHeader()
         vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         vertical.setDefaultSectionSize(metrics.height() + 8)
