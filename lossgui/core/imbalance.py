@@ -315,11 +315,15 @@ def loss_vs_weight_ratio(
     w0 = np.ones(prep.classes)
     w0[m] = 0.0
     w1 = np.ones(prep.classes)
-    totals, grads = [], []
-    for w in (w0, w1):  # the two end points of a linear function, not sweep points
-        kwargs = prep.with_options(weight=w.astype(prep.dt))
-        totals.append(float(np.sum(prep.cell_losses(kwargs))))
-        grads.append(prep.grad(kwargs))
+    ends = _ends_by_masking(prep, m)
+    if ends is None:
+        totals, grads = [], []
+        for w in (w0, w1):  # the two end points of a linear function, not sweep points
+            kwargs = prep.with_options(weight=w.astype(prep.dt))
+            totals.append(float(np.sum(prep.cell_losses(kwargs))))
+            grads.append(prep.grad(kwargs))
+    else:
+        totals, grads = ends
     d0, d1 = _denominators(prep, w0, w1)
     with np.errstate(invalid="ignore", divide="ignore"):
         values = (totals[0] + r * (totals[1] - totals[0])) / (d0 + r * (d1 - d0))
@@ -334,6 +338,38 @@ def loss_vs_weight_ratio(
     with np.errstate(invalid="ignore", divide="ignore"):
         share = minority_mass / total
     return RatioSweep(r, values, share, m)
+
+
+def _ends_by_masking(
+    prep: _Prepared, m: int
+) -> tuple[list[float], list[np.ndarray]] | None:
+    """The sweep's two end points from one evaluation, where a class weight only scales.
+
+    For cross_entropy / nll_loss without label smoothing a row's loss and gradient
+    are its class's weight times the unweighted ones; for the per-cell (binary)
+    losses each cell is its column's weight times the unweighted cell. So weight 0
+    for class ``m`` is the all-ones evaluation with class m's rows (or column)
+    zeroed, and one evaluation serves both ends. None where that does not hold.
+    """
+    smoothing = float(prep.kwargs.get("label_smoothing") or 0.0)
+    by_rows = (
+        prep.grouping == "target"
+        and prep.spec.name in ("cross_entropy", "nll_loss")
+        and smoothing == 0.0
+    )
+    if not (by_rows or prep.grouping == "column"):
+        return None
+    kwargs = prep.with_options(weight=np.ones(prep.classes, dtype=prep.dt))
+    cells, grad = prep.cell_losses(kwargs), prep.grad(kwargs)
+    if by_rows:
+        dropped = prep.labels == m
+        cells0 = np.where(dropped, 0.0, cells)
+        grad0 = np.where(dropped[:, None], 0.0, grad)
+    else:
+        cells0, grad0 = cells.copy(), grad.copy()
+        cells0[:, m] = 0.0
+        grad0[:, m] = 0.0
+    return [float(np.sum(cells0)), float(np.sum(cells))], [grad0, grad]
 
 
 def abs_affine_sums(a: np.ndarray, b: np.ndarray, r: np.ndarray) -> np.ndarray:

@@ -166,6 +166,8 @@ RATIO_CASES = {
         "cross_entropy", "index", {"label_smoothing": 0.1, "ignore_index": 0}
     ),
     "ce sum": _doc("cross_entropy", "index", {"reduction": "sum"}),
+    "ce ignore mean": _doc("cross_entropy", "index", {"ignore_index": 0}),
+    "bce with logits mean": _doc("binary_cross_entropy_with_logits", "binary", {}),
     "ce probability": _doc("cross_entropy", "probability", {}),
     "nll log_softmax": _doc("nll_loss", "index", {}, transform="log_softmax"),
     "multi margin": _doc("multi_margin_loss", "index", {"p": 2}),
