@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSplitter,
     QTableView,
-    QTextEdit,
     QWidget,
 )
 
@@ -279,15 +278,26 @@ def share_width(
 
 def _content_height(pipeline: QWidget) -> int:
     """The pipeline height that shows its whole table without a vertical scroll bar."""
-    browser = getattr(pipeline, "browser", None)
-    if not isinstance(browser, QTextEdit):
+    table = getattr(pipeline, "table", None)
+    layout = pipeline.layout()
+    if not isinstance(table, QTableView) or layout is None:
         return pipeline.sizeHint().height()
-    # Everything around the text (title, frame, margins) keeps its height at any size.
-    chrome = max(pipeline.height() - browser.viewport().height(), 0)
-    document = browser.document().size()
-    bar = browser.horizontalScrollBar().sizeHint().height()
-    wide = document.width() > browser.viewport().width()
-    return int(document.height()) + chrome + (bar if wide else 0) + 2
+    header = table.horizontalHeader()
+    head = header.sizeHint().height() if not header.isHidden() else 0
+    # A horizontal scroll bar takes height when the columns are wider than the table.
+    room = pipeline.width() - 2 * table.frameWidth()
+    bar = table.horizontalScrollBar().sizeHint().height() if header.length() > room else 0
+    height = head + table.verticalHeader().length() + 2 * table.frameWidth() + bar
+    # Everything else in the pipeline's layout (title, batch line) keeps its height.
+    shown = [layout.itemAt(i) for i in range(layout.count())]
+    others = [
+        item.sizeHint().height()
+        for item in shown
+        if item.widget() is not table and not (item.widget() and item.widget().isHidden())
+    ]
+    margins = layout.contentsMargins()
+    spacing = max(layout.spacing(), 0) * len(others)
+    return height + sum(others) + spacing + margins.top() + margins.bottom() + 2
 
 
 def _table_width(grid: QWidget, height: int) -> int:

@@ -308,7 +308,9 @@ def test_pipeline_shows_error_instead_of_steps(pipeline, state):
     state.edit(lambda d: d.with_loss("binary_cross_entropy"), "bce")
     state.edit(lambda d: d.with_transform("none"), "as given")
     assert pipeline.steps == []
-    assert "PyTorch would raise" in pipeline.browser.toPlainText()
+    text = pipeline.table_text()
+    assert "PyTorch would raise" in text and "Fix the numbers or options" in text
+    assert pipeline.error_label.isVisibleTo(pipeline) and not pipeline.table.isVisibleTo(pipeline)
 
 
 def test_pipeline_wide_batch_keeps_the_target_column(qapp, qtbot):
@@ -316,5 +318,5 @@ def test_pipeline_wide_batch_keeps_the_target_column(qapp, qtbot):
     state = AppState(Document(loss="cross_entropy", logits=logits, target=np.array([40, 3])))
     view = PipelineView(state)
     qtbot.addWidget(view)
-    text = view.browser.toPlainText()
+    text = view.table_text()
     assert "c40" in text and "c20" not in text and "…" in text

@@ -106,8 +106,13 @@ def test_grid_and_pipeline_show_the_default_example_without_scrolling(qtbot, siz
     window = open_window(qtbot, size)
     settle()
     assert not window.grid.view.horizontalScrollBar().isVisible()
-    assert not window.pipeline.browser.horizontalScrollBar().isVisible()
-    assert not window.pipeline.browser.verticalScrollBar().isVisible()
+    table = window.pipeline.table
+    assert table.isVisible() and table.model().rowCount() > 0
+    assert not table.horizontalScrollBar().isVisible()
+    assert not table.verticalScrollBar().isVisible()
+    # Every step's row lies inside the table's viewport (none cut off at the bottom).
+    last = table.model().rowCount() - 1
+    assert table.rowViewportPosition(last) + table.rowHeight(last) <= table.viewport().height()
     # The plots keep half the window.
     assert window.docks["loss_curve"].width() >= size[0] // 2 - 20
 
