@@ -25,6 +25,7 @@ from lossgui.qt.panels.base import (
     finite_or_nan,
     make_plot,
     pen,
+    set_line,
     set_range,
 )
 from lossgui.qt.state import AppState
@@ -174,11 +175,14 @@ class NumericsPanel(PanelBase):
                 text = "naive {dt} fails at {x:.4g}"
             line.setVisible(first >= 0)
             if first >= 0:
-                line.setValue(np.log10(x[first]))
-                line.label.setFormat(text.format(dt=dt, x=x[first]))
+                # Moving a line or re-setting its label re-lays it out: only on a change.
+                set_line(line, np.log10(x[first]))
+                label = text.format(dt=dt, x=x[first])
+                if line.label.format != label:
+                    line.label.setFormat(label)
         for line in self.current_lines:
             line.setVisible(biggest > 0)
-            line.setValue(np.log10(biggest) if biggest > 0 else 0.0)
+            set_line(line, np.log10(biggest) if biggest > 0 else 0.0)
         self._fill_text(doc.row_label(row), col, biggest, now)
 
     def _fill_text(self, label: str, col: int, biggest: float, now: Any) -> None:
