@@ -154,7 +154,7 @@ class ControlsPanel(QWidget):
         if name and name != self.state.document.loss:
             label = LOSSES[name].label
             if not self.state.edit(lambda d: d.with_loss(name), f"Switch loss to {label}"):
-                self.sync()
+                self.resync()
 
     @guarded
     def _on_target_kind(self, index: int) -> None:
@@ -165,7 +165,7 @@ class ControlsPanel(QWidget):
                 lambda d: d.with_loss(d.loss, kind), f"Target as {TARGET_LABELS[kind]}"
             )
             if not ok:
-                self.sync()
+                self.resync()
 
     @guarded
     def _on_transform(self, index: int) -> None:
@@ -175,12 +175,13 @@ class ControlsPanel(QWidget):
                 lambda d: d.with_transform(transform), f"Input: {TRANSFORM_LABELS[transform]}"
             )
             if not ok:
-                self.sync()
+                self.resync()
 
     @guarded
     def _on_dtype(self, dtype: str) -> None:
         if dtype != self.state.document.dtype:
-            self.state.edit(lambda d: d.with_dtype(dtype), f"Compute in {dtype}")
+            if not self.state.edit(lambda d: d.with_dtype(dtype), f"Compute in {dtype}"):
+                self.resync()
 
     @guarded
     def _on_shape(self, which: str) -> None:
@@ -197,7 +198,7 @@ class ControlsPanel(QWidget):
             merge_key=("shape", which),
         )
         if not ok:
-            self.sync()
+            self.resync()
             return
         dropped = [
             f"{what} {kept}–{old - 1}" if old - kept > 1 else f"{what} {kept}"
@@ -238,6 +239,11 @@ class ControlsPanel(QWidget):
             self.forms[loss] = form
             self.options_stack.addWidget(form)
         return self.forms[loss]
+
+    def resync(self) -> None:
+        """Show the Document again in every control, after a control offered a refused change."""
+        self._synced_key = None
+        self.sync()
 
     @guarded
     def sync(self) -> None:

@@ -96,6 +96,19 @@ def test_shape_spin_boxes_disabled_for_spatial_batches(qapp, qtbot):
     assert widget.loss_box.model().item(widget.loss_box.findData("nll_loss")).isEnabled()
 
 
+def test_a_refused_loss_switch_shows_the_documents_loss_again(qapp, qtbot):
+    """A spatial batch refuses multi_margin_loss: the box must not claim it was switched."""
+    doc = Document(loss="cross_entropy", logits=np.zeros((2, 3, 2, 2)), target=np.zeros((2, 2, 2)))
+    state = AppState(doc)
+    widget = ControlsPanel(state)
+    qtbot.addWidget(widget)
+    state.edit(lambda d: d.with_cell(0, 0, 1.5), "a cell edit first: nothing to sync")
+    with qtbot.waitSignal(state.message):
+        widget.loss_box.setCurrentIndex(widget.loss_box.findData("multi_margin_loss"))
+    assert state.document.loss == "cross_entropy"
+    assert widget.loss_box.currentData() == "cross_entropy"
+
+
 def test_randomize_is_one_undo_step_with_new_numbers(panel, state, qtbot):
     before = state.document
     one_step(
