@@ -71,6 +71,11 @@ class LabelHolder(QWidget):
         return self.label.heightForWidth(width) if self.label is not None else -1
 
     # ---------------------------------------------------------------- events
+    def showEvent(self, event: object) -> None:
+        # A text set while the holder was hidden sent it no layout request.
+        if self.label is not None:
+            self._follow_label(self.label)
+
     def resizeEvent(self, event: object) -> None:
         if self.label is not None:
             self.label.resize(self.size())

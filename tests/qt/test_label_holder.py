@@ -73,3 +73,19 @@ def test_a_label_outside_any_layout_is_refused(qtbot):
     qtbot.addWidget(parent)
     with pytest.raises(ValueError, match="layout"):
         hold_label(QLabel("loose", parent))
+
+
+def test_text_set_before_the_window_shows_gets_its_room(qtbot):
+    """A panel fills its labels while being built, before anything is shown."""
+    top = QWidget()
+    layout = QVBoxLayout(top)
+    label = QLabel("", top)
+    layout.addWidget(label)
+    layout.addStretch(1)
+    hold_label(label)
+    label.setText("value = 1.4205849 (a value set while hidden)")
+    qtbot.addWidget(top)
+    top.show()
+    qtbot.waitExposed(top)
+    QApplication.processEvents()
+    assert label.width() >= label.sizeHint().width()
