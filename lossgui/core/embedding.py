@@ -127,9 +127,30 @@ def cosine_embedding_loss_grad(
     g_cos = sum_to_shape(np.broadcast_to(g_cos.astype(c.dtype), c.shape), c.cos.shape)
     g_cos = np.expand_dims(g_cos, -1)
     cos = np.expand_dims(c.cos, -1)
-    g1 = g_cos * (c.x2 / np.expand_dims(c.denom, -1) - cos * c.x1 / np.expand_dims(c.sq1, -1))
-    g2 = g_cos * (c.x1 / np.expand_dims(c.denom, -1) - cos * c.x2 / np.expand_dims(c.sq2, -1))
-    return (
-        sum_to_shape(np.asarray(g1, dtype=c.dtype1), c.shape1),
-        sum_to_shape(np.asarray(g2, dtype=c.dtype2), c.shape2),
-    )
+    denom = np.expand_dims(c.denom, -1)
+    g1 = _input_grad(g_cos, cos, c.x1, c.x2, denom, np.expand_dims(c.sq1, -1), c.shape1)
+    g2 = _input_grad(g_cos, cos, c.x2, c.x1, denom, np.expand_dims(c.sq2, -1), c.shape2)
+    return np.asarray(g1, dtype=c.dtype1), np.asarray(g2, dtype=c.dtype2)
+
+
+def _input_grad(
+    g_cos: np.ndarray,
+    cos: np.ndarray,
+    own: np.ndarray,
+    other: np.ndarray,
+    denom: np.ndarray,
+    sq: np.ndarray,
+    shape: tuple[int, ...],
+) -> np.ndarray:
+    """``g_cos * d cos / d own``, summed back to ``own``'s ``shape``.
+
+    ``d cos / d own = other / denom - cos own / sq``. The first term follows
+    the dot product, which broadcasts ``own`` along the vector dimension; the
+    second follows ``|own|^2``, which does not. So when ``own`` has a vector
+    dimension of 1 against a longer ``other``, the terms are summed back apart
+    (the second one must not be counted once per element of ``other``).
+    """
+    if own.shape[-1] == 1 < other.shape[-1]:
+        along_dot = sum_to_shape(g_cos * other / denom, shape)
+        return along_dot - sum_to_shape(g_cos * cos * own / sq, shape)
+    return sum_to_shape(g_cos * (other / denom - cos * own / sq), shape)

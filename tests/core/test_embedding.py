@@ -120,6 +120,23 @@ def test_grad_matches_central_differences(reduction, margin, second):
     np.testing.assert_allclose(g2, n2, rtol=1e-6, atol=1e-9)
 
 
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize(
+    ("shape1", "shape2", "target"),
+    [((1, 3), (2, 1), [1, -1]), ((2, 1), (2, 4), [-1, 1]), ((3,), (1,), 1), ((1,), (4,), -1)],
+)
+def test_grad_when_one_vector_dimension_broadcasts(reduction, shape1, shape2, target):
+    """A length-1 vector dimension broadcasts in the dot product, not in its own norm."""
+    rng = np.random.default_rng(7)
+    x1, x2 = rng.normal(size=shape1), rng.normal(size=shape2)
+    y = np.asarray(target, dtype=np.float64)
+    g1, g2 = cosine_embedding_loss_grad(x1, x2, y, -0.2, reduction)
+    n1 = numeric_grad(lambda v: cosine_embedding_loss(v, x2, y, -0.2, reduction), x1)
+    n2 = numeric_grad(lambda v: cosine_embedding_loss(x1, v, y, -0.2, reduction), x2)
+    np.testing.assert_allclose(g1, n1, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(g2, n2, rtol=1e-6, atol=1e-9)
+
+
 def test_gradient_passes_at_the_margin():
     # cos = 0 = margin: PyTorch's clamp_min lets the gradient through (>=).
     g1, g2 = cosine_embedding_loss_grad([[1.0, 0.0]], [[0.0, 1.0]], [-1.0], margin=0.0)
@@ -148,6 +165,8 @@ def test_dtypes():
         ((1, 3), (1, 3), [1, -1, -1]),
         ((3,), (3,), -1),
         ((3,), (3,), 1),
+        ((1, 3), (2, 1), [1, -1]),
+        ((2, 1), (2, 4), [-1, 1]),
     ],
 )
 def test_matches_torch(torch, dtype, reduction, margin, shape1, shape2, target):
