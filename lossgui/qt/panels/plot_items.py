@@ -186,13 +186,17 @@ class StickyViewBox(pg.ViewBox):
     move (a few milliseconds of Python per plot). Here an automatic range is
     kept while it holds all the data and the data fill at least :attr:`KEEP`
     of it; when it must change, it widens to the next multiples of a round
-    step (1, 2 or 5 x 10^k, about a 25th of the span), so the next small moves
-    fit in it. Ranges the user or the code sets, and views of pictures, are
-    untouched.
+    step (1, 2 or 5 x 10^k, about a 25th of the span), with a tenth of the span
+    more beyond an edge the data crossed, so the next small moves fit in it.
+    Each change costs every cached item of the plot a new pixmap, so a range
+    shrinks only once the data fill less than :attr:`KEEP` of it. Ranges the
+    user or the code sets, and views of pictures, are untouched.
     """
 
-    #: The data must fill at least this fraction of a kept range.
-    KEEP = 0.75
+    #: The data must fill at least this fraction of a kept range (less: it shrinks).
+    KEEP = 0.6
+    #: Room added beyond an edge the data crossed, as a fraction of their span.
+    HEADROOM = 0.1
 
     def setRange(
         self,
@@ -240,7 +244,14 @@ class StickyViewBox(pg.ViewBox):
             return None
         if not hi > lo:
             return [lo, hi]
-        step = _round_step((hi - lo) / 25)
+        span = hi - lo
+        step = _round_step(span / 25)
+        # Data that crossed an edge usually keep moving that way (a dragged logit):
+        # leave a tenth of the span of room on that side, so the next steps fit.
+        if lo < now_lo:
+            lo -= cls.HEADROOM * span
+        if hi > now_hi:
+            hi += cls.HEADROOM * span
         return [float(np.floor(lo / step) * step), float(np.ceil(hi / step) * step)]
 
 
