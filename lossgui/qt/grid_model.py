@@ -136,6 +136,8 @@ class GridModel(QAbstractTableModel):
         self._shown: tuple[Document | None, str | None] = (state.document, state.error)
         # The evaluation the computed columns show, to repaint only the values that moved.
         self._shown_evaluation: Evaluation | None = state.evaluation
+        # Whether the view last painted while a large batch was computing (computed cells "…").
+        self._shown_computing = state.computing
         self._italic = QFont()
         self._italic.setItalic(True)
         state.changed.connect(self._on_changed)
@@ -243,10 +245,13 @@ class GridModel(QAbstractTableModel):
         if column.kind == "input2":
             return None if input2 is None else input2[row, column.index]
         evaluation = self._state.evaluation
-        if self._state.error is not None or evaluation is None:
+        # While a large batch is computing, the evaluation is the previous numbers'
+        # (maybe of another row count): show nothing rather than pair them.
+        if self._state.error is not None or evaluation is None or self._state.computing:
             return None
         source = {"target_prob": evaluation.target_prob, "loss": evaluation.row_loss}
-        return source.get(column.kind, evaluation.row_share)[row]
+        values = source.get(column.kind, evaluation.row_share)
+        return values[row] if row < values.shape[0] else None
 
     def data(self, index: _INDEX, role: int = _DISPLAY) -> Any:
         return self._data(index, role) if role in _HANDLED else None
@@ -287,7 +292,9 @@ class GridModel(QAbstractTableModel):
 
     def _display(self, row: int, column: Column, value: Any) -> str | None:
         if value is None:
-            return "—" if column.computed else None
+            if not column.computed:
+                return None
+            return "…" if self._state.computing and self._state.error is None else "—"
         if column.kind == "target":
             return f"{int(value):+d}" if column.header.startswith("y") else str(int(value))
         if column.kind == "target_prob" and self._ignored(row):
@@ -305,6 +312,8 @@ class GridModel(QAbstractTableModel):
         if column.computed:
             if self._state.error is not None:
                 lines = [column.tooltip, f"PyTorch would raise: {self._state.error}"]
+            elif value is None:
+                lines = [column.tooltip, "computing… (the new numbers are being evaluated)"]
             else:
                 lines = [column.tooltip, f"= {float(value)!r}"]
                 if column.kind == "target_prob" and self._ignored(row):
@@ -312,7 +321,8 @@ class GridModel(QAbstractTableModel):
         else:
             lines = [f"{column.header}, row {label} = {'' if value is None else value}"]
             evaluation = self._state.evaluation
-            if column.kind == "logit" and self._state.error is None and evaluation is not None:
+            current = self._state.error is None and not self._state.computing
+            if column.kind == "logit" and current and evaluation is not None:
                 lines.append(f"∂loss/∂x = {float(evaluation.grad[row, column.index]):.6g}")
             if self._ignored(row):
                 lines.append("This row is ignored (target == ignore_index).")
@@ -439,6 +449,8 @@ class GridModel(QAbstractTableModel):
         shown, self._shown = self._shown, (doc, error)
         evaluation = self._state.evaluation
         shown_evaluation, self._shown_evaluation = self._shown_evaluation, evaluation
+        computing = self._state.computing
+        was_computing, self._shown_computing = self._shown_computing, computing
         # Texts are cached per Document and Evaluation; a large Document's evaluation
         # arrives in a second `changed` for the same Document.
         self._doc = None
@@ -453,7 +465,8 @@ class GridModel(QAbstractTableModel):
         self._layout = layout
         # Only the cells that can look different are repainted (see grid_changes).
         blocks = None
-        if (shown[1] is None) == (error is None):
+        # Computed cells read "…" while computing: a start or an end repaints them all.
+        if (shown[1] is None) == (error is None) and computing == was_computing:
             blocks = changed_blocks(
                 shown[0],
                 doc,

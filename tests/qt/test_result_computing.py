@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from dataclasses import replace
 
+import numpy as np
 import pytest
 
 from lossgui.document_convert import default_document
@@ -87,3 +88,40 @@ def test_an_error_of_the_previous_numbers_says_so_while_computing(qtbot, gate):
     assert view.value_label.text() == format_value(
         state.evaluation.value, state.evaluation.returned.dtype
     )
+
+
+def test_grid_computed_columns_wait_for_the_new_numbers(qtbot, gate):
+    from PySide6.QtCore import Qt
+
+    from lossgui.document import Document
+    from lossgui.qt.grid import GridView
+
+    state = AppState()  # 4 rows
+    grid = GridView(state)
+    qtbot.addWidget(grid)
+    grid.resize(700, 300)
+    grid.show()
+    qtbot.waitExposed(grid)
+    model = grid.model
+    rng = np.random.default_rng(1)
+    logits = rng.standard_normal((2, 5, 40, 40)).astype(np.float32)
+    bigger = Document("cross_entropy", logits, rng.integers(0, 5, (2, 40, 40)))
+    state.async_elements = 1
+    errors: list[str] = []
+    state.message.connect(errors.append)
+    # The grid resets and measures its columns while the evaluation is of the 4-row batch.
+    assert state.edit(lambda _d: bigger, "Open")
+    assert state.computing
+    loss = model.column_of("loss")
+    for row in (0, 3, 4, 3199):
+        index = model.index(row, loss)
+        assert model.data(index, Qt.ItemDataRole.DisplayRole) == "…"
+        assert "computing" in model.data(index, Qt.ItemDataRole.ToolTipRole)
+        logit_tip = model.data(model.index(row, 0), Qt.ItemDataRole.ToolTipRole)
+        assert "∂loss" not in logit_tip  # no gradient of other numbers
+    assert not any("Internal error" in m for m in errors)
+    gate.set()
+    qtbot.waitUntil(lambda: not state.computing, timeout=20000)
+    fresh = AppState.compute_evaluation(state.document)
+    shown = model.data(model.index(3199, loss), Qt.ItemDataRole.DisplayRole)
+    assert shown == f"{float(fresh.row_loss[3199]):.6g}"
