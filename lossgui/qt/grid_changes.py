@@ -14,7 +14,7 @@ import numpy as np
 
 from lossgui.core.evaluate import Evaluation
 from lossgui.document import Document
-from lossgui.qt.grid_columns import Layout
+from lossgui.qt.grid_columns import Layout, share_text
 
 __all__ = ["Block", "changed_blocks"]
 
@@ -45,6 +45,9 @@ def _cell_blocks(mask: np.ndarray, columns: list[int]) -> list[Block]:
     return [(r, columns[c], r, columns[c]) for r, c in pairs]
 
 
+#: Up to this many rows the share column is compared as shown (text), not by value.
+_TEXT_COMPARE_ROWS = 4096
+
 #: Above this many logits, finding the changed cells is dearer than a full repaint.
 _COMPARE_LIMIT = 1 << 20
 
@@ -72,7 +75,15 @@ def _computed_blocks(
         if before is None or after is None or before.shape != after.shape:
             blocks.append((0, col, last_row, col))
             continue
-        blocks += _cell_blocks(_differs(before, after)[:, None], [col])
+        if kind == "share" and after.shape[0] <= _TEXT_COMPARE_ROWS:
+            # Every share moves with the sum, but most by less than the two decimals
+            # shown (a drag step): repaint the rows whose text changes.
+            changed = np.array(
+                [share_text(a) != share_text(b) for a, b in zip(before, after, strict=True)]
+            )
+        else:
+            changed = _differs(before, after)
+        blocks += _cell_blocks(changed[:, None], [col])
     return blocks
 
 

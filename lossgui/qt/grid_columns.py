@@ -7,12 +7,13 @@ model resets only when the key changes and emits ``dataChanged`` otherwise.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
 from lossgui.document import Document
 
-__all__ = ["COMPUTED_KINDS", "Column", "Layout", "layout_of"]
+__all__ = ["COMPUTED_KINDS", "Column", "Layout", "layout_of", "share_text"]
 
 COMPUTED_KINDS = ("target_prob", "loss", "share")
 
@@ -48,6 +49,11 @@ class Layout:
     key: tuple[Any, ...]
     rows: int
     columns: tuple[Column, ...]
+
+
+def share_text(share: float) -> str:
+    """How the share column shows a row's share of the summed loss (a fraction)."""
+    return f"{100.0 * share:.2f} %" if math.isfinite(share) else "—"
 
 
 def layout_of(doc: Document) -> Layout:

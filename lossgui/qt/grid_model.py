@@ -14,7 +14,6 @@ segmentation batch has millions of rows, and the caches stay bounded.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import Any
 
@@ -25,7 +24,7 @@ from PySide6.QtGui import QBrush, QColor, QFont
 from lossgui.core.evaluate import Evaluation
 from lossgui.document import Document, EditError
 from lossgui.qt.grid_changes import changed_blocks
-from lossgui.qt.grid_columns import Column, layout_of
+from lossgui.qt.grid_columns import Column, layout_of, share_text
 from lossgui.qt.slot_guard import guarded
 from lossgui.qt.state import AppState
 
@@ -300,10 +299,8 @@ class GridModel(QAbstractTableModel):
         if column.kind == "target_prob" and self._ignored(row):
             return "ignored"
         number = float(value)
-        if not math.isfinite(number):
-            return "—" if column.kind == "share" else _short(number)
         if column.kind == "share":
-            return f"{100.0 * number:.2f} %"
+            return share_text(number)
         return _short(number)
 
     def _tooltip(self, row: int, col: int, column: Column) -> str:

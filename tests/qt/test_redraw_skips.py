@@ -50,6 +50,34 @@ def test_with_evaluations_a_logit_edit_repaints_its_row_and_the_share_column():
     ])
 
 
+def test_a_small_step_repaints_only_the_shares_whose_text_changes():
+    from lossgui.core.evaluate import evaluate
+    from lossgui.qt.grid_columns import share_text
+
+    doc = big_document()
+    layout = layout_of(doc)
+    new = doc.with_cell(4, 2, float(doc.logits[4, 2]) + 0.1)  # a step of a drag
+
+    def evaluation(d):
+        return evaluate(d.loss, d.logits, d.target, d.options, transform=d.transform,
+                        dtype=d.dtype)
+
+    old_ev, new_ev = evaluation(doc), evaluation(new)
+    blocks = changed_blocks(doc, new, layout, colouring=False,
+                            old_evaluation=old_ev, new_evaluation=new_ev)
+    share = next(c for c, column in enumerate(layout.columns) if column.kind == "share")
+    repainted = {
+        r for top, left, bottom, right in blocks if left <= share <= right
+        for r in range(top, bottom + 1)
+    }
+    moved = {
+        r for r in range(layout.rows)
+        if share_text(old_ev.row_share[r]) != share_text(new_ev.row_share[r])
+    }
+    assert moved <= repainted  # nothing shown goes stale
+    assert 0 < len(repainted) < layout.rows  # and the unchanged texts are left alone
+
+
 def test_a_logit_edit_changes_its_cell_and_the_computed_columns():
     doc = big_document()
     layout = layout_of(doc)
