@@ -9,20 +9,20 @@ from lossgui.qt.panels.plot_items import StickyViewBox
 
 
 def test_a_range_that_holds_the_data_is_kept():
-    assert StickyViewBox._sticky([0.0, 10.0], [1.0, 9.0]) is None
+    assert StickyViewBox.sticky_range([0.0, 10.0], [1.0, 9.0]) is None
 
 
 def test_data_crossing_an_edge_get_room_to_keep_moving():
-    lo, hi = StickyViewBox._sticky([0.0, 10.0], [-1.0, 9.0])
+    lo, hi = StickyViewBox.sticky_range([0.0, 10.0], [-1.0, 9.0])
     assert lo <= -1.0 - 0.1 * 10.0 + 1e-9  # a tenth of the span beyond the crossed edge
     assert 9.0 <= hi <= 10.0  # the other side only rounds
     # The next steps the same way fit without another change.
-    assert StickyViewBox._sticky([lo, hi], [-1.8, 9.0]) is None
+    assert StickyViewBox.sticky_range([lo, hi], [-1.8, 9.0]) is None
 
 
 def test_a_range_shrinks_once_the_data_fill_too_little_of_it():
-    assert StickyViewBox._sticky([0.0, 10.0], [0.0, 6.5]) is None
-    lo, hi = StickyViewBox._sticky([0.0, 10.0], [0.0, 5.0])
+    assert StickyViewBox.sticky_range([0.0, 10.0], [0.0, 6.5]) is None
+    lo, hi = StickyViewBox.sticky_range([0.0, 10.0], [0.0, 5.0])
     assert lo == pytest.approx(0.0) and 5.0 <= hi < 6.0
 
 
@@ -32,7 +32,7 @@ def test_a_drag_changes_the_range_rarely():
     changes = 0
     for k in range(200):
         low = -1.5 - 0.3 * np.sin(k / 9.0)  # between -1.8 and -1.2
-        wanted = StickyViewBox._sticky(current, [low, 0.0])
+        wanted = StickyViewBox.sticky_range(current, [low, 0.0])
         if wanted is not None:
             current, changes = wanted, changes + 1
         assert current[0] <= low and current[1] >= 0.0  # the data always fit

@@ -23,6 +23,7 @@ from lossgui.qt.panels.base import (
     PanelBase,
     dashed,
     finite_or_nan,
+    fit_range,
     make_plot,
     pen,
     set_line,
@@ -159,9 +160,15 @@ class NumericsPanel(PanelBase):
         pad = 0.02 * (hi - lo)
         for plot in self.plots:
             set_range(plot, "x", float(lo - pad), float(hi + pad))
+        shown: dict[str, list[np.ndarray]] = {"softmax": [], "log_softmax": []}
         for (quantity, dt, form), curve in self.curves.items():
-            values = getattr(sweep.curves[dt], f"{form}_{quantity}")[:, col]
-            curve.setData(x, finite_or_nan(values), connect="finite")
+            values = finite_or_nan(getattr(sweep.curves[dt], f"{form}_{quantity}")[:, col])
+            curve.setData(x, values, connect="finite")
+            shown[quantity].append(values)
+        # The y ranges come from the values at hand: left to pyqtgraph, every paint after
+        # a change would measure all eight curves again.
+        fit_range(self.prob_plot, "y", shown["softmax"])
+        fit_range(self.log_plot, "y", shown["log_softmax"])
         for (quantity, dt), line in self.overflow_lines.items():
             per_class = getattr(sweep.curves[dt], f"first_bad_{quantity}")
             if quantity == "softmax":

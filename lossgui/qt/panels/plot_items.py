@@ -210,8 +210,8 @@ class StickyViewBox(pg.ViewBox):
         if rect is None and not disableAutoRange and not self._shows_image():
             # The auto range asks for a change.
             current = self.viewRange()
-            xRange = self._sticky(current[0], xRange)
-            yRange = self._sticky(current[1], yRange)
+            xRange = self.sticky_range(current[0], xRange)
+            yRange = self.sticky_range(current[1], yRange)
             if xRange is None and yRange is None:
                 return
         super().setRange(rect, xRange, yRange, padding, update, disableAutoRange)
@@ -234,7 +234,7 @@ class StickyViewBox(pg.ViewBox):
         super().itemBoundsChanged(item)
 
     @classmethod
-    def _sticky(cls, current: list[float], wanted: Any) -> list[float] | None:
+    def sticky_range(cls, current: Any, wanted: Any) -> list[float] | None:
         """None to keep ``current``, else ``wanted`` widened to round numbers."""
         if wanted is None:
             return None
