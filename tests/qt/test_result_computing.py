@@ -125,3 +125,27 @@ def test_grid_computed_columns_wait_for_the_new_numbers(qtbot, gate):
     fresh = AppState.compute_evaluation(state.document)
     shown = model.data(model.index(3199, loss), Qt.ItemDataRole.DisplayRole)
     assert shown == f"{float(fresh.row_loss[3199]):.6g}"
+
+
+def test_the_loss_curve_waits_for_the_new_evaluation_and_says_so(qtbot, gate):
+    """Its batch curve starts from state.evaluation: it must not pair old and new."""
+    from lossgui.qt.panels.loss_curve import LossCurvePanel
+    from lossgui.qt.panels.numerics import NumericsPanel
+
+    state = AppState(default_document())
+    curve = LossCurvePanel(state)
+    numerics = NumericsPanel(state)  # drawn from the Document alone: stays live
+    for panel in (curve, numerics):
+        qtbot.addWidget(panel)
+        panel.show()
+    drawn = curve.batch_curve.getData()[1].copy()
+    state.async_elements = 1
+    assert state.edit(lambda d: d.with_cell(1, 0, 5.0), "Edit another row")
+    assert state.computing
+    assert "computing" in curve.stale_label.text() and not curve.stale_label.isHidden()
+    np.testing.assert_array_equal(curve.batch_curve.getData()[1], drawn)
+    assert numerics.stale_label.isHidden()
+    gate.set()
+    qtbot.waitUntil(lambda: not state.computing, timeout=10_000)
+    qtbot.waitUntil(lambda: curve.stale_label.isHidden(), timeout=5_000)
+    assert not np.array_equal(curve.batch_curve.getData()[1], drawn)

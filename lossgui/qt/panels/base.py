@@ -217,6 +217,10 @@ class PanelBase(QWidget):
         Visible, saying why, while the curves show an earlier valid Document.
     """
 
+    #: Whether the plots pair the Document with ``state.evaluation``: those wait while a
+    #: large batch is being evaluated. Panels drawn from the Document alone stay live.
+    uses_evaluation = False
+
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
@@ -291,6 +295,13 @@ class PanelBase(QWidget):
 
     @safe_slot
     def _refresh(self) -> None:
+        if self.state.computing and self.uses_evaluation:
+            # state.evaluation is still the previous numbers' while a large batch is
+            # evaluated: keep the curves (which agree with one another) and say so; the
+            # `changed` that brings the new evaluation redraws.
+            self.stale_label.setText("computing… (the plots show the previous numbers)")
+            self.stale_label.show()
+            return
         if self.state.error is not None:
             self.show_stale(self.state.error)
             return

@@ -85,6 +85,8 @@ class LossCurvePanel(PanelBase):
         The sweep covers the cell's value +- this.
     """
 
+    uses_evaluation = True  # the batch-loss curve starts from the evaluation
+
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(state, parent)
         self._window: tuple[tuple[int, int, str, str], float, float] | None = None
