@@ -11,7 +11,7 @@ rebalance (:mod:`lossgui.core.class_weights`) are re-exported here.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -99,6 +99,7 @@ class _Prepared:
         if spec.target_kinds[0] == "sign":
             raise ValueError(f"{spec.label} compares pairs of embeddings; it has no classes")
         self.spec: LossSpec = spec
+        self.source = (logits, target)  # for the memo of evaluations (identity)
         self.dt = np.dtype(dtype)
         self.transform = transform
         self.x, self.t = prepare_inputs(spec, logits, target, transform, self.dt)
@@ -134,6 +135,13 @@ class _Prepared:
 
     def cell_losses(self, kwargs: Mapping[str, Any]) -> np.ndarray:
         """Per-cell loss (P, C) for 'column', else per-row loss (P,); float64."""
+        return _memo(self, "cells", kwargs, lambda: self._cell_losses(kwargs))
+
+    def grad(self, kwargs: Mapping[str, Any]) -> np.ndarray:
+        """d(sum of the loss) / d(grid logits), (P, C), float64."""
+        return _memo(self, "grad", kwargs, lambda: self._grad(kwargs))
+
+    def _cell_losses(self, kwargs: Mapping[str, Any]) -> np.ndarray:
         none = {**kwargs, "reduction": "none"}
         if self.spec.name == "multilabel_soft_margin_loss":
             # Its per-sample value is the class mean of BCE-with-logits terms.
@@ -147,8 +155,7 @@ class _Prepared:
         rows = int(np.prod(self.shape)) // self.classes
         return values.reshape(rows, -1).sum(axis=1)
 
-    def grad(self, kwargs: Mapping[str, Any]) -> np.ndarray:
-        """d(sum of the loss) / d(grid logits), (P, C), float64."""
+    def _grad(self, kwargs: Mapping[str, Any]) -> np.ndarray:
         g = self.spec.grad(self.x, self.t, **{**kwargs, "reduction": "sum"})
         g = np.asarray(g[0] if isinstance(g, tuple) else g, dtype=np.float64)
         x = to_grid(self.x.astype(np.float64))
@@ -163,6 +170,46 @@ class _Prepared:
         sums = np.bincount(self.labels[keep], weights=per_row[keep], minlength=self.classes)
         # bincount of nothing is an int array; keep float64 either way.
         return sums.astype(np.float64)
+
+
+#: Batches up to this many logits keep their last evaluations (see :func:`_memo`).
+_MEMO_LIMIT = 1 << 18
+_MEMO: dict[tuple[Any, ...], tuple[Any, Any, np.ndarray]] = {}
+
+
+def _memo(
+    prep: _Prepared, what: str, kwargs: Mapping[str, Any], compute: Callable[[], np.ndarray]
+) -> np.ndarray:
+    """``compute()``, or its result for the same batch and options, computed just before.
+
+    One redraw of the imbalance panel asks :func:`class_balance` and
+    :func:`loss_vs_weight_ratio` for the same unweighted evaluation of the
+    same (frozen) arrays; the second gets the first's read-only result. The
+    arrays are compared by identity and only small batches are kept.
+    """
+    if prep.x.size > _MEMO_LIMIT:
+        return compute()
+    key = (what, prep.spec.name, prep.transform, prep.dt.str, _options_key(kwargs))
+    logits, target = prep.source
+    entry = _MEMO.get(key)
+    if entry is not None and entry[0] is logits and entry[1] is target:
+        return entry[2]
+    value = compute()
+    value.setflags(write=False)
+    if len(_MEMO) >= 8:
+        _MEMO.clear()
+    _MEMO[key] = (logits, target, value)
+    return value
+
+
+def _options_key(kwargs: Mapping[str, Any]) -> tuple[Any, ...]:
+    """A hashable, value-equal form of a loss's keyword arguments."""
+    items = []
+    for name, value in sorted(kwargs.items()):
+        if isinstance(value, np.ndarray):
+            value = (value.dtype.str, value.shape, value.tobytes())
+        items.append((name, value))
+    return tuple(items)
 
 
 def class_counts(
@@ -359,7 +406,9 @@ def _ends_by_masking(
     )
     if not (by_rows or prep.grouping == "column"):
         return None
-    kwargs = prep.with_options(weight=np.ones(prep.classes, dtype=prep.dt))
+    # All-ones weights are no weights for these losses (a factor of exactly 1): ask for
+    # none, the evaluation class_balance made just before (see _memo).
+    kwargs = prep.with_options(weight=None)
     cells, grad = prep.cell_losses(kwargs), prep.grad(kwargs)
     if by_rows:
         dropped = prep.labels == m

@@ -236,3 +236,22 @@ def test_every_row_ignored_gives_no_shares_and_no_warning():
     np.testing.assert_array_equal(b.counts, 0)
     assert np.all(np.isnan(b.share_unweighted))
     assert b.loss_unweighted.dtype == np.float64
+
+
+def test_the_evaluation_memo_serves_only_the_same_arrays():
+    """class_balance and the sweep share one evaluation of one batch, never another's."""
+    import lossgui.core.imbalance as imbalance
+
+    d = _doc("cross_entropy", "index", {})
+    first = _balance(d)
+    edited = {**d, "logits": d["logits"].copy()}
+    edited["logits"][0, 0] += 5.0  # an edit: a new array of the same shape
+    second = _balance(edited)
+    imbalance._MEMO.clear()
+    fresh = _balance(edited)
+    np.testing.assert_array_equal(second.loss_unweighted, fresh.loss_unweighted)
+    np.testing.assert_array_equal(second.grad_share_unweighted, fresh.grad_share_unweighted)
+    assert not np.array_equal(first.loss_unweighted, second.loss_unweighted)
+    # The shared results cannot be changed by one of their users.
+    cached = next(entry[2] for entry in imbalance._MEMO.values())
+    assert not cached.flags.writeable
