@@ -27,7 +27,7 @@ from lossgui.document_convert import default_document, randomized, resize
 from lossgui.qt.panels.entropy_kl import MAX_BARS, EntropyKLPanel
 from lossgui.qt.panels.imbalance import RATIOS, ImbalancePanel
 from lossgui.qt.panels.loss_curve import POINTS, LossCurvePanel
-from lossgui.qt.panels.numerics import NumericsPanel
+from lossgui.qt.panels.numerics import DRAW_EVERY, NumericsPanel
 from lossgui.qt.panels.sigmoid_softmax import ZERO_FLOOR, SigmoidSoftmaxPanel
 from lossgui.qt.state import AppState
 
@@ -279,17 +279,31 @@ def test_numerics_draws_naive_and_stable_for_the_selected_class(qtbot, state):
     scales = np.geomspace(0.1 / 3.1, 2000 / 3.1, 400)
     sweep = numerics(row, "float32", scales)
     x, y = curve_xy(panel.curves[("log_softmax", "float32", "naive")])
-    np.testing.assert_allclose(10**x, sweep.max_logit)  # log-x axis shows log10
-    expected = sweep.curves["float32"].naive_log_softmax[:, 2]
+    drawn = slice(None, None, DRAW_EVERY)  # the curves draw every other sweep point
+    np.testing.assert_allclose(10**x, sweep.max_logit[drawn])  # log-x axis shows log10
+    expected = sweep.curves["float32"].naive_log_softmax[drawn, 2]
     finite = np.isfinite(expected)
     np.testing.assert_allclose(y[finite], expected[finite])
     assert np.all(np.isnan(y[~finite]))
     stable = curve_xy(panel.curves[("softmax", "float64", "stable")])[1]
-    np.testing.assert_allclose(stable, sweep.curves["float64"].stable_softmax[:, 2])
+    np.testing.assert_allclose(stable, sweep.curves["float64"].stable_softmax[drawn, 2])
     line = panel.overflow_lines[("softmax", "float32")]
     assert line.isVisible() or not line.isHidden()
     assert 88 < 10 ** line.value() < 92
     assert "float32" in panel.table_label.text()
+
+
+def test_numerics_csv_export_gives_the_scaled_logits_not_their_log(qtbot, state, tmp_path):
+    from lossgui.qt.export import export_plot
+
+    state.select(1, 0)
+    panel = make(qtbot, NumericsPanel, state)
+    row = state.document.grid_logits()[1]
+    sweep = numerics(row, "float32", np.geomspace(0.1, 2000, 400) / np.max(np.abs(row)))
+    out = export_plot(panel.plots[0], tmp_path / "numerics.csv")
+    lines = out.read_text().splitlines()
+    first_x = np.array([float(line.split(",")[0]) for line in lines[1:]])
+    np.testing.assert_allclose(first_x, sweep.max_logit[::DRAW_EVERY], rtol=1e-9)
 
 
 def test_numerics_follows_selection(qtbot, state):
@@ -298,7 +312,7 @@ def test_numerics_follows_selection(qtbot, state):
     row = state.document.grid_logits()[0]
     sweep = numerics(row, "float32", np.geomspace(0.1 / 2.0, 2000 / 2.0, 400))
     y = curve_xy(panel.curves[("softmax", "float64", "stable")])[1]
-    np.testing.assert_allclose(y, sweep.curves["float64"].stable_softmax[:, 1])
+    np.testing.assert_allclose(y, sweep.curves["float64"].stable_softmax[::DRAW_EVERY, 1])
 
 
 # ------------------------------------------------------------------ entropy/KL

@@ -159,6 +159,8 @@ def _drawn(panel):
         for it in [*item.vb.addedItems, *item.items]:
             if isinstance(it, pg.PlotDataItem):
                 out.extend(it.getOriginalDataset())
+            elif isinstance(it, pg.PlotCurveItem):
+                out.extend(it.getData())
             elif isinstance(it, pg.BarGraphItem):
                 out.extend(it.opts.get(k) for k in ("x", "height", "y0"))
             elif isinstance(it, pg.ScatterPlotItem):

@@ -36,8 +36,23 @@ __all__ = ["MAX_LOGIT_RANGE", "NumericsPanel"]
 #: The largest |logit| of the scaled row spans this range (log x axis).
 MAX_LOGIT_RANGE = (0.1, 2000.0)
 POINTS = 400
+#: Curves draw every DRAW_EVERY-th point of the sweep.
+DRAW_EVERY = 2
 DTYPES = ("float32", "float64")
 _COLORS = {"float32": "orange", "float64": "blue"}
+
+
+class _LogXCurve(pg.PlotCurveItem):
+    """A curve of a log-x plot: draws log10(x), exports x as it is (CSV)."""
+
+    def set_xy(self, x: np.ndarray, y: np.ndarray) -> None:
+        """Show points (x, y), x > 0; NaN in y leaves gaps."""
+        self._linear_x = x
+        self.setData(np.log10(x), y, connect="finite")
+
+    def getOriginalDataset(self) -> tuple[np.ndarray | None, np.ndarray | None]:
+        # pyqtgraph's CSV exporter asks for this: the numbers, not their logarithms.
+        return getattr(self, "_linear_x", None), self.getData()[1]
 
 
 def _fmt(value: float) -> str:
@@ -105,7 +120,10 @@ class NumericsPanel(PanelBase):
         self._layout.addWidget(self.table_label)
         hold_label(self.table_label)
 
-        self.curves: dict[tuple[str, str, str], pg.PlotDataItem] = {}
+        # PlotCurveItems, not PlotDataItems: all eight change on every edit of the row,
+        # and a PlotDataItem's bookkeeping costs more than its curve (log10(x) is taken
+        # by _LogXCurve: the axes are in log mode, a PlotCurveItem does not convert).
+        self.curves: dict[tuple[str, str, str], _LogXCurve] = {}
         self.overflow_lines: dict[tuple[str, str], pg.InfiniteLine] = {}
         self.current_lines: list[pg.InfiniteLine] = []
         for quantity, plot in (("softmax", self.prob_plot), ("log_softmax", self.log_plot)):
@@ -113,13 +131,13 @@ class NumericsPanel(PanelBase):
             for dt in DTYPES:
                 color = _COLORS[dt]
                 named = quantity == "log_softmax"
-                self.curves[(quantity, dt, "stable")] = plot.plot(
-                    pen=pen(color, 3), name=f"stable {dt}" if named else None
-                )
-                self.curves[(quantity, dt, "naive")] = plot.plot(
-                    pen=dashed("red" if dt == "float32" else "purple", 2),
-                    name=f"naive {dt}" if named else None,
-                )
+                for form, curve_pen in (
+                    ("stable", pen(color, 3)),
+                    ("naive", dashed("red" if dt == "float32" else "purple", 2)),
+                ):
+                    curve = _LogXCurve(pen=curve_pen, name=f"{form} {dt}" if named else None)
+                    plot.addItem(curve)
+                    self.curves[(quantity, dt, form)] = curve
                 line = pg.InfiniteLine(
                     pen=dashed("red" if dt == "float32" else "purple", 1.5),
                     label=f"naive {dt} fails",
@@ -161,9 +179,13 @@ class NumericsPanel(PanelBase):
         for plot in self.plots:
             set_range(plot, "x", float(lo - pad), float(hi + pad))
         shown: dict[str, list[np.ndarray]] = {"softmax": [], "log_softmax": []}
+        # Every other sweep point is drawn (about one per pixel of a wide plot); the
+        # failure lines below use all of them.
+        drawn_x = x[::DRAW_EVERY]
         for (quantity, dt, form), curve in self.curves.items():
-            values = finite_or_nan(getattr(sweep.curves[dt], f"{form}_{quantity}")[:, col])
-            curve.setData(x, values, connect="finite")
+            values = getattr(sweep.curves[dt], f"{form}_{quantity}")[::DRAW_EVERY, col]
+            values = finite_or_nan(values)
+            curve.set_xy(drawn_x, values)
             shown[quantity].append(values)
         # The y ranges come from the values at hand: left to pyqtgraph, every paint after
         # a change would measure all eight curves again.
