@@ -32,6 +32,7 @@ from lossgui.core.evaluate import Evaluation
 from lossgui.document import Document
 from lossgui.qt.label_holder import hold_label
 from lossgui.qt.panels.base import COLORS, PanelBase, brush, make_plot, pen, safe_slot
+from lossgui.qt.panels.plot_items import Bars
 from lossgui.qt.sample_table_model import (
     LOSS,
     SAMPLE,
@@ -157,6 +158,7 @@ class SampleTable(PanelBase):
 
         self.model = SampleTableModel(self)
         self.model.background.busyChanged.connect(self._on_busy)
+        self.model.resorted.connect(self._on_resorted)
         self.table = QTableView(self)
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -204,7 +206,7 @@ class SampleTable(PanelBase):
         self.class_plot = make_plot(
             "Summed loss by target class", "target class", "summed loss (nats)", legend=None
         )
-        self.class_bars = pg.BarGraphItem(x=[0], height=[0], width=0.8, brush=brush("sky", 200))
+        self.class_bars = Bars(x=[0], height=[0], width=0.8, brush=brush("sky", 200))
         self.class_plot.addItem(self.class_bars)
         self.class_plot.setToolTip("Click a bar to select that class's worst sample.")
         self.class_plot.scene().sigMouseMoved.connect(self._on_class_hover)
@@ -346,6 +348,11 @@ class SampleTable(PanelBase):
         if self._syncing or not current.isValid():
             return
         self.state.select(self.model.source_row(current.row()), self.state.selection[1])
+
+    @safe_slot
+    def _on_resorted(self) -> None:
+        # Rows re-sort after edits pause: the selected sample may sit elsewhere now.
+        self._show_selection()
 
     @safe_slot
     def _on_busy(self, busy: bool) -> None:

@@ -31,6 +31,7 @@ from lossgui.core.evaluate import Evaluation
 from lossgui.core.row_probs import predicted_from_probs
 from lossgui.document import Document
 from lossgui.qt.evaluator import lower_thread_priority
+from lossgui.qt.sample_changes import changed_cells, share_percent_text
 
 __all__ = [
     "COLUMNS",
@@ -52,6 +53,16 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("predicted", "The class with the highest probability."),
 )
 SAMPLE, LOSS, SHARE, P_TARGET, TARGET, PREDICTED = range(len(COLUMNS))
+_COLUMN_NUMBERS = {
+    "sample": SAMPLE,
+    "loss": LOSS,
+    "share": SHARE,
+    "p_target": P_TARGET,
+    "target": TARGET,
+    "predicted": PREDICTED,
+}
+#: After edits, the rows re-sort once no edit came for this long (milliseconds).
+RESORT_DELAY_MS = 300
 #: Up to this many rows a sort runs at once; above it, in a worker thread.
 SYNC_SORT_ROWS = 200_000
 _GREY = QColor("#8a8a8a")
@@ -127,7 +138,14 @@ class SampleTableModel(QAbstractTableModel):
     ----------
     background : Background
         Where sorts of more than :data:`SYNC_SORT_ROWS` rows run.
+
+    Signals
+    -------
+    resorted()
+        The rows took a new order (the view's current row may now be another sample).
     """
+
+    resorted = Signal()
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -139,20 +157,27 @@ class SampleTableModel(QAbstractTableModel):
         self._classes: np.ndarray | None = None
         self._sort = (LOSS, Qt.SortOrder.DescendingOrder)
         self.background = Background(self)
+        self._resort = QTimer(self)
+        self._resort.setSingleShot(True)
+        self._resort.setInterval(RESORT_DELAY_MS)
+        self._resort.timeout.connect(self._sort_again)
 
     # ------------------------------------------------------------------ source
     def set_source(self, document: Document, evaluation: Evaluation) -> None:
         """Show ``evaluation`` (of ``document``) and sort it as the user last chose."""
         same_rows = self._ev is not None and self._ev.row_loss.shape == evaluation.row_loss.shape
         if same_rows:
-            # An edit of the numbers: the rows stay, their values (and maybe order) move.
-            # A model reset would rebuild the header and scroll the view for nothing.
+            # An edit of the numbers: the rows stay and their values change in place (a
+            # reset would rebuild the header and scroll the view for nothing). The rows
+            # re-sort once the edits pause: rows that jump under the mouse at every step
+            # of a drag cannot be read, and re-sorting is what costs.
+            assert self._doc is not None and self._ev is not None
+            old_doc, old = self._doc, self._ev
             self._doc, self._ev = document, evaluation
             self._predicted = self._classes = None
-            self.sort(*self._sort)
-            if self.rowCount() and self.columnCount():
-                last = self.index(self.rowCount() - 1, self.columnCount() - 1)
-                self.dataChanged.emit(self.index(0, 0), last)
+            self._announce(changed_cells(old_doc, old, document, evaluation, _COLUMN_NUMBERS))
+            if self._sort != (SAMPLE, Qt.SortOrder.AscendingOrder):
+                self._resort.start()
             return
         self.beginResetModel()
         self._doc, self._ev = document, evaluation
@@ -225,8 +250,38 @@ class SampleTableModel(QAbstractTableModel):
             return self.predicted()
         return column_key(self._doc, self._ev, column)
 
+    def _sort_again(self) -> None:
+        try:
+            self.sort(*self._sort)
+        except Exception:  # a bug must not escape into the event loop
+            traceback.print_exc()
+
+    def _announce(self, changed: dict[int, np.ndarray] | None) -> None:
+        """dataChanged for the cells that may look different (all when ``changed`` is None)."""
+        rows = self.rowCount()
+        if not rows:
+            return
+        if changed is None:
+            self.dataChanged.emit(self.index(0, 0), self.index(rows - 1, self.columnCount() - 1))
+            return
+        for column, mask in changed.items():
+            view_rows = np.flatnonzero(mask)
+            if self._order is not None and view_rows.size:
+                view_rows = np.array([self.view_row(int(r)) for r in view_rows])
+            if view_rows.size > 32:
+                top, bottom = 0, rows - 1  # the whole column: one update
+                self.dataChanged.emit(self.index(top, column), self.index(bottom, column))
+                continue
+            for r in view_rows.tolist():
+                self.dataChanged.emit(self.index(r, column), self.index(r, column))
+
+    def is_sorting(self) -> bool:
+        """True while a sort is pending (after edits) or running in the background."""
+        return self._resort.isActive() or self.background.busy()
+
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Order the rows by ``column`` (NaN last); large tables sort in a worker thread."""
+        self._resort.stop()
         self._sort = (column, order)
         if self._ev is None:
             return
@@ -249,16 +304,13 @@ class SampleTableModel(QAbstractTableModel):
             "sort", _sorted_order, document, evaluation, column, descending, done=done
         )
 
-    def is_sorting(self) -> bool:
-        """True while a background sort is running."""
-        return self.background.busy()
-
     def _apply(self, order: np.ndarray | None, inverse: np.ndarray | None = None) -> None:
         if _same_order(order, self._order):
             return  # most edits move no row past another
         self.layoutAboutToBeChanged.emit()
         self._order, self._inverse = order, inverse
         self.layoutChanged.emit()
+        self.resorted.emit()
 
     # ------------------------------------------------------------------- model
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt API
@@ -324,7 +376,7 @@ class SampleTableModel(QAbstractTableModel):
         value = float(column_key(doc, ev, column)[row])
         if np.isnan(value):
             return "—"
-        return f"{100 * value:.3g}" if column == SHARE else f"{value:.5g}"
+        return share_percent_text(value) if column == SHARE else f"{value:.5g}"
 
     def _tooltip(self, row: int) -> str:
         ev = self._ev

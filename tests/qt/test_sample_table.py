@@ -198,11 +198,24 @@ def test_an_edit_keeps_the_table_scrolled_and_sorted(table: SampleTable, qtbot) 
     bar.setValue(bar.maximum() // 2)
     scrolled = bar.value()
     state = table.state
-    row = int(np.argmin(state.evaluation.row_loss))
-    state.edit(lambda d: d.with_cell(row, 0, 40.0), "make a sample the worst")
-    qtbot.waitUntil(lambda: not table.model.background.busy())
-    assert not resets
+    ev = state.evaluation
+    row = int(np.argmin(np.where(ev.ignored, np.inf, ev.row_loss)))  # a counted row
+    view_row = table.model.view_row(row)
+    wrong = (int(state.document.target[row]) + 1) % state.document.classes
+    state.edit(lambda d: d.with_cell(row, wrong, 40.0), "make a sample the worst")
+    # At once: the row shows its new loss where it was (rows do not jump while editing)
+    # and the reader keeps their place.
+    assert table.model.view_row(row) == view_row
+    shown = table.model.data(table.model.index(view_row, LOSS), Qt.ItemDataRole.UserRole)
+    assert shown == pytest.approx(float(state.evaluation.row_loss[row]))
     assert bar.value() == scrolled
+    # Once the edits pause, the rows are in order again, without a reset.
+    qtbot.waitUntil(lambda: not table.model.is_sorting())
+    assert not resets
     losses = _column(table, LOSS, 300)
     assert losses[0] == pytest.approx(float(state.evaluation.row_loss.max()))
     assert losses == sorted(losses, key=lambda v: -v if np.isfinite(v) else np.inf)
+    assert table.model.view_row(row) == 0
+    # The selected sample is still the current row (rows moved under it).
+    selected = table.model.view_row(state.selection[0])
+    assert table.table.currentIndex().row() == selected
