@@ -306,6 +306,19 @@ def test_numerics_csv_export_gives_the_scaled_logits_not_their_log(qtbot, state,
     np.testing.assert_allclose(first_x, sweep.max_logit[::DRAW_EVERY], rtol=1e-9)
 
 
+def test_numerics_table_is_plain_until_a_value_fails_then_marks_it(qtbot, state):
+    from PySide6.QtCore import Qt
+
+    state.select(0, 0)
+    panel = make(qtbot, NumericsPanel, state)
+    assert panel.table_label.textFormat() == Qt.TextFormat.PlainText
+    assert "float32" in panel.table_label.text() and "nan" not in panel.table_label.text()
+    state.edit(lambda d: d.with_cell(0, 0, 1000.0), "overflow float32 and float64")
+    text = panel.table_label.text()
+    assert panel.table_label.textFormat() == Qt.TextFormat.RichText
+    assert "D55E00" in text and ("nan" in text or "inf" in text)
+
+
 def test_numerics_follows_selection(qtbot, state):
     panel = make(qtbot, NumericsPanel, state)
     state.select(0, 1)

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
 from lossgui.core.sweeps import numerics
@@ -115,7 +116,7 @@ class NumericsPanel(PanelBase):
         grid.addWidget(self.log_plot, 0, 1)
         self._layout.addLayout(grid, 1)
         self.table_label = QLabel(self)
-        self.table_label.setTextFormat(Qt.TextFormat.RichText)
+        self.table_label.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.table_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self._layout.addWidget(self.table_label)
         hold_label(self.table_label)
@@ -223,19 +224,41 @@ class NumericsPanel(PanelBase):
             "when every exp underflows to 0 the naive form is 0 / 0 = nan."
         )
         self.info_label.setText(f"Row {label}, class {col}. {note}")
-        head = "".join(
-            f"<th style='padding:0 8px'>{h}</th>"
-            for h in ("", "naive p", "stable p", "naive log p", "stable log p")
-        )
-        rows = []
-        for dt in DTYPES:
-            c = now.curves[dt]
-            cells = (
-                c.naive_softmax[0, col],
-                c.stable_softmax[0, col],
-                c.naive_log_softmax[0, col],
-                c.stable_log_softmax[0, col],
+        values = {
+            dt: (
+                now.curves[dt].naive_softmax[0, col],
+                now.curves[dt].stable_softmax[0, col],
+                now.curves[dt].naive_log_softmax[0, col],
+                now.curves[dt].stable_log_softmax[0, col],
             )
-            body = "".join(f"<td style='padding:0 8px' align='right'>{_fmt(v)}</td>" for v in cells)
-            rows.append(f"<tr><td><b>{dt}</b></td>{body}</tr>")
-        self.table_label.setText(f"<table cellspacing='0'><tr>{head}</tr>{''.join(rows)}</table>")
+            for dt in DTYPES
+        }
+        text, rich = _value_table(values)
+        form = Qt.TextFormat.RichText if rich else Qt.TextFormat.PlainText
+        if self.table_label.textFormat() != form:
+            self.table_label.setTextFormat(form)
+        self.table_label.setText(text)
+
+
+_HEADS = ("", "naive p", "stable p", "naive log p", "stable log p")
+
+
+def _value_table(values: dict[str, tuple[float, ...]]) -> tuple[str, bool]:
+    """The selected entry's four values per dtype as a table: (text, whether rich text).
+
+    Plain monospaced columns while every value is finite: laying out an HTML
+    table costs ~2 ms, and the table changes with every drag step of the row.
+    Once a value overflows or is NaN the table is HTML, the failures in red.
+    """
+    finite = all(np.isfinite(v) for row in values.values() for v in row)
+    if finite:
+        lines = ["".join(h.rjust(14) if h else " " * 8 for h in _HEADS)]
+        for dt, row in values.items():
+            lines.append(dt.ljust(8) + "".join(f"{v:.7g}".rjust(14) for v in row))
+        return "\n".join(lines), False
+    head = "".join(f"<th style='padding:0 8px'>{h}</th>" for h in _HEADS)
+    rows = []
+    for dt, row in values.items():
+        body = "".join(f"<td style='padding:0 8px' align='right'>{_fmt(v)}</td>" for v in row)
+        rows.append(f"<tr><td><b>{dt}</b></td>{body}</tr>")
+    return f"<table cellspacing='0'><tr>{head}</tr>{''.join(rows)}</table>", True
