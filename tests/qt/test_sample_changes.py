@@ -65,16 +65,16 @@ def test_the_table_after_edits_looks_like_a_full_repaint(qtbot):
         row, col = int(rng.integers(40)), int(rng.integers(4))
         state.edit(lambda d, r=row, c=col: d.with_cell(r, c, float(rng.normal(0, 3))), "edit")
         QApplication.processEvents()
-    shown = _screen(table)
-    for child in [table, *table.findChildren(QWidget)]:
-        child.update()
-    QApplication.processEvents()
-    assert shown == _screen(table)
+    assert _shows_what_a_full_repaint_shows(table)
     # And after the pause the rows are sorted, the screen still current.
     qtbot.waitUntil(lambda: not table.model.is_sorting())
     QApplication.processEvents()
-    shown = _screen(table)
-    for child in [table, *table.findChildren(QWidget)]:
+    assert _shows_what_a_full_repaint_shows(table)
+
+
+def _shows_what_a_full_repaint_shows(widget: QWidget) -> bool:
+    shown = _screen(widget)
+    for child in [widget, *widget.findChildren(QWidget)]:
         child.update()
     QApplication.processEvents()
-    assert shown == _screen(table)
+    return shown == _screen(widget)
