@@ -49,3 +49,25 @@ def test_cached_plots_after_edits_look_like_plots_painted_afresh(qtbot, panel_cl
             # Pixmaps land on whole pixels, so a line may sit one pixel over: compare
             # 4 x 4 block averages. A stale curve or line would change many blocks a lot.
             assert np.mean(np.abs(cached - fresh) > 40) < 0.002
+
+
+def test_bars_measure_like_pyqtgraph_after_new_data_and_a_new_range(qtbot):
+    from lossgui.qt.panels.plot_items import Bars
+
+    plot = pg.PlotWidget()
+    qtbot.addWidget(plot)
+    plot.resize(400, 300)
+    plot.show()
+    bars = Bars(x=[0, 1, 2], height=[1.0, 3.0, 2.0], width=0.6, pen=pg.mkPen(width=3))
+    plot.addItem(bars)
+    QApplication.processEvents()
+
+    def same_as_pyqtgraph() -> bool:
+        return bars.boundingRect() == pg.BarGraphItem.boundingRect(bars)
+
+    assert same_as_pyqtgraph()
+    bars.setOpts(x=[0, 1, 2, 3], height=[5.0, 1.0, 2.0, 9.0], width=0.6)
+    assert same_as_pyqtgraph()
+    plot.setXRange(-10, 30)  # the pen's pixel padding is another length in data units
+    QApplication.processEvents()
+    assert same_as_pyqtgraph()

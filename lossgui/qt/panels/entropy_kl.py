@@ -26,6 +26,7 @@ from lossgui.qt.panels.base import (
     set_points,
     set_range,
 )
+from lossgui.qt.panels.plot_items import Bars
 from lossgui.qt.state import AppState
 
 __all__ = ["MAX_BARS", "EntropyKLPanel"]
@@ -68,10 +69,10 @@ class EntropyKLPanel(PanelBase):
         )
         self._layout.addWidget(self.plot, 1)
         empty = np.zeros(0)
-        self.entropy_bars = pg.BarGraphItem(
+        self.entropy_bars = Bars(
             x=empty, height=empty, width=0.75, brush=brush("sky"), pen=pen("sky", 0.5)
         )
-        self.kl_bars = pg.BarGraphItem(
+        self.kl_bars = Bars(
             x=empty,
             y0=empty,
             height=empty,

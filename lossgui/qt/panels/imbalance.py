@@ -43,6 +43,7 @@ from lossgui.qt.panels.base import (
     set_range,
     set_title,
 )
+from lossgui.qt.panels.plot_items import Bars
 from lossgui.qt.state import AppState
 
 __all__ = ["RATIOS", "ImbalancePanel"]
@@ -170,7 +171,7 @@ class ImbalancePanel(PanelBase):
         self._ratio_tip = self.ratio_plot.toolTip()
 
         empty = np.zeros(0)
-        self.count_bars = pg.BarGraphItem(x=empty, height=empty, width=0.7, brush=brush("blue"))
+        self.count_bars = Bars(x=empty, height=empty, width=0.7, brush=brush("blue"))
         self.count_plot.addItem(self.count_bars)
         self.loss_bars = self._paired_bars(self.loss_plot)
         self.grad_bars = self._paired_bars(self.grad_plot)
@@ -182,7 +183,7 @@ class ImbalancePanel(PanelBase):
         legend = plot.getPlotItem().legend
         legend.setColumnCount(2)
         for key, color in (("unweighted", "sky"), ("weighted", "orange")):
-            item = pg.BarGraphItem(
+            item = Bars(
                 x=np.zeros(0), height=np.zeros(0), width=_BAR, brush=brush(color)
             )
             plot.addItem(item)

@@ -18,6 +18,7 @@ from PySide6.QtGui import QColor, QPainter, QPen, QPicture
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
 
 __all__ = [
+    "Bars",
     "GridAxis",
     "StickyViewBox",
     "cache_item_pixmaps",
@@ -263,6 +264,33 @@ def _round_step(value: float) -> float:
         if step >= value:
             return float(step)
     return float(10.0 ** (exponent + 1))
+
+
+class Bars(pg.BarGraphItem):
+    """A BarGraphItem that measures its bounding box once per change, not per question.
+
+    pyqtgraph's computes its pixel padding (a device-transform inversion in
+    Python) on every ``boundingRect`` call, and Qt asks several times per
+    paint: about 30 times per edit across the panels' bar charts. The box is
+    kept until the bars or the view's transform change.
+    """
+
+    def __init__(self, **opts: Any) -> None:
+        self._bounds: QRectF | None = None
+        super().__init__(**opts)
+
+    def setOpts(self, **opts: Any) -> None:
+        self._bounds = None
+        super().setOpts(**opts)
+
+    def viewTransformChanged(self) -> None:
+        self._bounds = None  # the padding is a number of pixels
+        super().viewTransformChanged()
+
+    def boundingRect(self) -> QRectF:
+        if self._bounds is None:
+            self._bounds = super().boundingRect()
+        return QRectF(self._bounds)
 
 
 def _cached_kinds() -> tuple[type, ...]:

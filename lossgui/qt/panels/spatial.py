@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 from lossgui.core import segmentation as seg
 from lossgui.document import Document
 from lossgui.qt.panels.base import COLORS, PanelBase, integer_ticks, make_plot, pen, safe_slot
+from lossgui.qt.panels.plot_items import Bars
 from lossgui.qt.panels.spatial_binary import (
     SpatialBinaryView,
     colour_bar,
@@ -191,8 +192,8 @@ class SpatialPanel(PanelBase):
             "predicted (P) and target (T) pixels; ignored pixels are left out."
         )
         self.score_plot.setYRange(0.0, 1.0)
-        self.dice_bars = pg.BarGraphItem(x=[0], height=[0], width=0.38, brush=COLORS["blue"])
-        self.iou_bars = pg.BarGraphItem(x=[0], height=[0], width=0.38, brush=COLORS["orange"])
+        self.dice_bars = Bars(x=[0], height=[0], width=0.38, brush=COLORS["blue"])
+        self.iou_bars = Bars(x=[0], height=[0], width=0.38, brush=COLORS["orange"])
         self.score_plot.addItem(self.dice_bars)
         self.score_plot.addItem(self.iou_bars)
         grid.addWidget(self.score_plot, 1, 1, 1, 2)
