@@ -37,3 +37,9 @@ def test_a_drag_changes_the_range_rarely():
             current, changes = wanted, changes + 1
         assert current[0] <= low and current[1] >= 0.0  # the data always fit
     assert changes <= 4  # exact auto-ranging: ~200; KEEP 0.75 without headroom: 19
+
+
+def test_a_first_fit_has_no_headroom():
+    """Nothing moved yet: a probability plot fits [0, 1] snugly, not [-0.2, 1.2]."""
+    lo, hi = StickyViewBox.sticky_range([np.inf, -np.inf], [-0.05, 1.05])
+    assert -0.1 < lo <= -0.05 and 1.05 <= hi < 1.1

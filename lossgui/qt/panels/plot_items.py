@@ -209,8 +209,11 @@ class StickyViewBox(pg.ViewBox):
         disableAutoRange: bool = True,
     ) -> None:
         if rect is None and not disableAutoRange and not self._shows_image():
-            # The auto range asks for a change.
-            current = self.viewRange()
+            # The auto range asks for a change. Its first fit has no range of the data's
+            # to keep (pyqtgraph's initial [0, 1] is none): fit without headroom.
+            first = not getattr(self, "_fitted", False)
+            self._fitted = True
+            current = [[np.inf, -np.inf]] * 2 if first else self.viewRange()
             xRange = self.sticky_range(current[0], xRange)
             yRange = self.sticky_range(current[1], yRange)
             if xRange is None and yRange is None:
@@ -248,10 +251,11 @@ class StickyViewBox(pg.ViewBox):
         span = hi - lo
         step = _round_step(span / 25)
         # Data that crossed an edge usually keep moving that way (a dragged logit):
-        # leave a tenth of the span of room on that side, so the next steps fit.
-        if lo < now_lo:
+        # leave a tenth of the span of room on that side, so the next steps fit. A
+        # first fit (no current range, infinite edges) crossed nothing.
+        if np.isfinite(now_lo) and lo < now_lo:
             lo -= cls.HEADROOM * span
-        if hi > now_hi:
+        if np.isfinite(now_hi) and hi > now_hi:
             hi += cls.HEADROOM * span
         return [float(np.floor(lo / step) * step), float(np.ceil(hi / step) * step)]
 
