@@ -6,10 +6,8 @@ three read-only computed columns (p(target), loss, share). ``data()`` reads the
 current Document and Evaluation; what is cached is the column layout (so
 row/column counts change only inside a model reset) and, keyed on the identity
 of the Document / Evaluation they came from, read-only views of its arrays,
-formatted cell texts and gradient colours, so scrolling a 512 x 64 grid never
-formats or colours a cell twice. Gradient colours are computed for the blocks
-of rows a view asks for, never for the whole (P, C) gradient at once: a
-segmentation batch has millions of rows, and the caches stay bounded.
+formatted cell texts and gradient colours (see grid_colours), so scrolling a
+512 x 64 grid never formats or colours a cell twice, and the caches stay bounded.
 """
 
 from __future__ import annotations
@@ -24,11 +22,12 @@ from PySide6.QtGui import QBrush, QColor, QFont
 from lossgui.core.evaluate import Evaluation
 from lossgui.document import Document, EditError
 from lossgui.qt.grid_changes import changed_blocks
+from lossgui.qt.grid_colours import GradientColouring
 from lossgui.qt.grid_columns import Column, layout_of, share_text
 from lossgui.qt.slot_guard import guarded
 from lossgui.qt.state import AppState
 
-__all__ = ["FULL_TEXT_ROLE", "Column", "GridModel", "gradient_colours", "gradient_scale"]
+__all__ = ["FULL_TEXT_ROLE", "Column", "GridModel"]
 
 # The exact text an editor opens with: the shortest repr that round-trips the dtype.
 FULL_TEXT_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -60,54 +59,19 @@ _IGNORED_BG = QColor(222, 222, 222)
 _REFUSED_BG = QBrush(QColor(214, 80, 64, 140), Qt.BrushStyle.BDiagPattern)
 _REFUSED_TEXT = QColor(160, 30, 20)
 _GREY_TEXT = QColor(120, 120, 120)
-_NEGATIVE = np.array([33, 102, 172], dtype=float)
-_POSITIVE = np.array([178, 24, 43], dtype=float)
 
-# Gradient colours are computed for blocks of this many rows, as a view asks for them;
-# at most _COLOUR_BLOCKS blocks and _MAX_CACHED cell colours or texts are kept (a
-# screen shows a few hundred cells; scrolling through millions must not keep them all).
-_COLOUR_ROWS = 256
+# At most _COLOUR_BLOCKS blocks of gradient colours (see grid_colours) and _MAX_CACHED
+# cell colours or texts are kept (a screen shows a few hundred cells; scrolling
+# through millions must not keep them all).
 _COLOUR_BLOCKS = 32
 _MAX_CACHED = 1 << 16
-# Elements per step when scanning the whole gradient for its largest magnitude.
-_SCAN_ELEMENTS = 1 << 18
-
-
-def gradient_scale(grad: np.ndarray) -> float:
-    """max |grad| over the finite entries of a (P, C) gradient, 0.0 when there are none.
-
-    Scanned in blocks of rows so a large gradient makes no full-size temporaries.
-    """
-    rows = max(1, _SCAN_ELEMENTS // max(1, grad.shape[1]))
-    scale = 0.0
-    for start in range(0, grad.shape[0], rows):
-        block = np.abs(grad[start : start + rows])
-        block = block[np.isfinite(block)]
-        if block.size:
-            scale = max(scale, float(block.max()))
-    return scale
-
-
-def gradient_colours(grad: np.ndarray, scale: float) -> np.ndarray:
-    """Packed 0xAARRGGBB colours of a (rows, C) block of gradients, int64; 0 where not finite.
-
-    Diverging map symmetric in |grad| / ``scale`` (> 0): white at 0, blue
-    negative, red positive, at most 75 % of the way to the end colour.
-    """
-    grad = np.asarray(grad, dtype=np.float64)
-    finite = np.isfinite(grad)
-    amount = 0.75 * np.clip(np.abs(np.where(finite, grad, 0.0)) / scale, 0, 1)
-    end = np.where((grad > 0)[..., None], _POSITIVE, _NEGATIVE)
-    rgb = (255.0 * (1.0 - amount[..., None]) + end * amount[..., None]).astype(np.int64)
-    packed = 0xFF000000 | (rgb[..., 0] << 16) | (rgb[..., 1] << 8) | rgb[..., 2]
-    return np.where(finite, packed, 0)
 
 
 def _short(value: float) -> str:
     return f"{value:.6g}"
 
 
-class GridModel(QAbstractTableModel):
+class GridModel(GradientColouring, QAbstractTableModel):
     """QAbstractTableModel over an :class:`AppState`'s Document and Evaluation.
 
     Parameters
@@ -123,12 +87,8 @@ class GridModel(QAbstractTableModel):
         self._doc: Document | None = None
         self._arrays: tuple[np.ndarray, np.ndarray, np.ndarray | None] | None = None
         self._ignored_rows: frozenset[int] = frozenset()
-        self._colour_cache: dict[tuple[int, int], QColor] = {}
         self._text_cache: dict[tuple[int, int], object] = {}
-        # The Evaluation the colours are for, its gradient's scale, packed colours per block.
-        self._grad_for: object = None
-        self._grad_scale = 0.0
-        self._grad_blocks: dict[int, np.ndarray] = {}
+        self._init_gradient_colouring(_COLOUR_BLOCKS, _MAX_CACHED)
         self._gradient = False
         self._refused: dict[tuple[int, int], str] = {}
         # The Document and error the view last painted from: what an edit is compared with.
@@ -197,30 +157,6 @@ class GridModel(QAbstractTableModel):
                 mask = doc.grid_target() == int(doc.option("ignore_index"))
                 self._ignored_rows = frozenset(np.flatnonzero(mask).tolist())
         return self._arrays
-
-    def _grad_ready(self) -> np.ndarray | None:
-        """The current gradient, (P, C), when it can be coloured; resets caches per Evaluation."""
-        evaluation = self._state.evaluation
-        if evaluation is not self._grad_for:
-            self._grad_for = evaluation
-            self._grad_blocks = {}
-            self._colour_cache = {}
-            # One pass over the gradient per Evaluation: every colour depends on it.
-            self._grad_scale = 0.0 if evaluation is None else gradient_scale(evaluation.grad)
-        if evaluation is None or self._grad_scale <= 0.0:
-            return None
-        return evaluation.grad
-
-    def _colour_block(self, grad: np.ndarray, block: int) -> np.ndarray:
-        """Packed colours of rows block * _COLOUR_ROWS ... of ``grad``, computed once."""
-        packed = self._grad_blocks.get(block)
-        if packed is None:
-            if len(self._grad_blocks) >= _COLOUR_BLOCKS:
-                del self._grad_blocks[next(iter(self._grad_blocks))]  # the oldest
-            start = block * _COLOUR_ROWS
-            packed = gradient_colours(grad[start : start + _COLOUR_ROWS], self._grad_scale)
-            self._grad_blocks[block] = packed
-        return packed
 
     def _ignored(self, row: int) -> bool:
         """Whether row ``row``'s target equals ignore_index (greyed, no loss)."""
@@ -340,20 +276,6 @@ class GridModel(QAbstractTableModel):
         if column.kind == "logit" and self._gradient and self._state.error is None:
             return self._gradient_colour(row, column.index)
         return None
-
-    def _gradient_colour(self, row: int, c: int) -> QColor | None:
-        grad = self._grad_ready()
-        if grad is None or row >= grad.shape[0] or c >= grad.shape[1]:
-            return None
-        colour = self._colour_cache.get((row, c))
-        if colour is None:
-            packed = int(self._colour_block(grad, row // _COLOUR_ROWS)[row % _COLOUR_ROWS, c])
-            if not packed:
-                return None
-            if len(self._colour_cache) >= _MAX_CACHED:
-                self._colour_cache = {}
-            colour = self._colour_cache[(row, c)] = QColor(packed)
-        return colour
 
     # ---------------------------------------------------------------- writes
     def flags(self, index: _INDEX) -> Qt.ItemFlag:

@@ -11,7 +11,8 @@ from PySide6.QtGui import QColor
 
 import lossgui.qt.grid_model as grid_model
 from lossgui.document import Document
-from lossgui.qt.grid_model import GridModel, gradient_colours, gradient_scale
+from lossgui.qt.grid_colours import gradient_colours, gradient_scale
+from lossgui.qt.grid_model import GridModel
 from lossgui.qt.state import AppState
 
 BACKGROUND = Qt.ItemDataRole.BackgroundRole
