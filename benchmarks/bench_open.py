@@ -117,7 +117,10 @@ def _build(panels_only: bool):
 
 def _busy(state, window) -> bool:
     """True while anything is still on its way to the screen."""
-    from lossgui.qt.sample_table_model import Background
+    try:
+        from lossgui.qt.background_jobs import Background
+    except ImportError:  # an older tree: the worker lived in the table model
+        from lossgui.qt.sample_table_model import Background
 
     kinds: list[type] = [Background]
     try:

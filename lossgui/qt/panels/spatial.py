@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 
 from lossgui.core import segmentation as seg
 from lossgui.document import Document
+from lossgui.qt.background_jobs import Background
 from lossgui.qt.panels.base import COLORS, PanelBase, integer_ticks, make_plot, pen, safe_slot
 from lossgui.qt.panels.plot_items import Bars
 from lossgui.qt.panels.spatial_binary import (
@@ -57,7 +58,7 @@ from lossgui.qt.panels.spatial_data import (
     image_pictures,
 )
 from lossgui.qt.sample_table import status_label
-from lossgui.qt.sample_table_model import SYNC_SORT_ROWS, Background
+from lossgui.qt.sample_table_model import SYNC_SORT_ROWS
 from lossgui.qt.staging import Stager
 from lossgui.qt.state import AppState
 from lossgui.qt.target_brush import BrushBar, PaintableImage, TargetBrush
