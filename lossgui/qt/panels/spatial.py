@@ -38,17 +38,10 @@ from PySide6.QtWidgets import (
 from lossgui.core import segmentation as seg
 from lossgui.document import Document
 from lossgui.qt.background_jobs import Background
-from lossgui.qt.panels.base import COLORS, PanelBase, integer_ticks, make_plot, pen, safe_slot
-from lossgui.qt.panels.plot_items import Bars
-from lossgui.qt.panels.spatial_binary import (
-    SpatialBinaryView,
-    colour_bar,
-    fit_bar_axis,
-    fit_title,
-)
+from lossgui.qt.panels.base import PanelBase, integer_ticks, safe_slot
+from lossgui.qt.panels.spatial_binary import SpatialBinaryView
 from lossgui.qt.panels.spatial_data import (
     IGNORED_COLOR,
-    IMAGE_TITLES,
     Pictures,
     batch_scores,
     class_image,
@@ -57,17 +50,19 @@ from lossgui.qt.panels.spatial_data import (
     ignore_index,
     image_pictures,
 )
+from lossgui.qt.panels.spatial_plots import (
+    make_image_plots,
+    make_score_plot,
+    set_float_image,
+    size_pixel_plots,
+)
 from lossgui.qt.sample_table import status_label
 from lossgui.qt.sample_table_model import SYNC_SORT_ROWS
 from lossgui.qt.staging import Stager
 from lossgui.qt.state import AppState
-from lossgui.qt.target_brush import BrushBar, PaintableImage, TargetBrush
+from lossgui.qt.target_brush import BrushBar, TargetBrush
 
 __all__ = ["IGNORED_COLOR", "SpatialPanel", "class_lut"]
-
-
-#: Minimum height of each image plot (the shared default is 160 px).
-_IMAGE_MIN_HEIGHT = 130
 
 
 class SpatialPanel(PanelBase):
@@ -148,68 +143,19 @@ class SpatialPanel(PanelBase):
         self._layout.addWidget(self.tabs, 1)
         self._shown_shape: tuple[int, ...] | None = None
 
-        click = "Click a pixel to select it in the grid and the other plots."
-        self.image_plots: list[pg.PlotWidget] = []
-        self.markers: list[pg.ScatterPlotItem] = []
-        images: list[pg.ImageItem] = []
-        for k, (title, _tip) in enumerate(IMAGE_TITLES):
-            plot = make_plot(title, "column j", "row i", legend=None)
-            plot.getPlotItem().invertY(True)
-            plot.getPlotItem().setAspectLocked(True)
-            plot.getPlotItem().getViewBox().setBackgroundColor("#3a3a3a")
-            image = PaintableImage(axisOrder="row-major", autoDownsample=True)
-            image.brush = self.brush
-            plot.addItem(image)
-            marker = pg.ScatterPlotItem(
-                size=14, symbol="s", pen=pen("orange", 2.5), brush=None, pxMode=True
-            )
-            plot.addItem(marker)
-            plot.scene().sigMouseClicked.connect(functools.partial(self._on_click, plot))
-            plot.scene().sigMouseMoved.connect(functools.partial(self._on_hover, plot))
-            if self.image_plots:
-                plot.setXLink(self.image_plots[0])
-                plot.setYLink(self.image_plots[0])
-            self.image_plots.append(plot)
-            self.markers.append(marker)
-            images.append(image)
+        made = make_image_plots(self.brush, self._on_click, self._on_hover)
+        self.image_plots, self.markers = made.plots, made.markers
+        for k, plot in enumerate(self.image_plots):
             grid.addWidget(plot, k // 3, k % 3)
-        self.loss_image, self.predicted_image, self.target_image, self.grad_image = images
-        self.loss_bar = colour_bar(self.loss_image, self.image_plots[0], "viridis")
-        self.grad_bar = colour_bar(self.grad_image, self.image_plots[3], "inferno")
-        for plot, (_title, tip) in zip(self.image_plots, IMAGE_TITLES, strict=True):
-            fit_title(plot, f"{tip}\n{click}")
+        self.loss_image, self.predicted_image, self.target_image, self.grad_image = made.images
+        self.loss_bar, self.grad_bar = made.loss_bar, made.grad_bar
 
-        # The key is in the title: a legend inside the plot sat over the bars of the
-        # last class, its grey "IoU" unreadable on an orange bar.
-        key = " ".join(
-            f"<span style='color: {COLORS[colour]}'>■ {name}</span>"
-            for name, colour in (("Dice", "blue"), ("IoU", "orange"))
-        )
-        self.score_plot = make_plot(
-            f"Overlap per class: {key}", "class", "score (0 to 1)", legend=None
-        )
-        self.score_plot.setToolTip(
-            "Dice = 2|P∩T| / (|P| + |T|) and IoU = |P∩T| / |P∪T| of each class, between the "
-            "predicted (P) and target (T) pixels; ignored pixels are left out."
-        )
-        self.score_plot.setYRange(0.0, 1.0)
-        self.dice_bars = Bars(x=[0], height=[0], width=0.38, brush=COLORS["blue"])
-        self.iou_bars = Bars(x=[0], height=[0], width=0.38, brush=COLORS["orange"])
-        self.score_plot.addItem(self.dice_bars)
-        self.score_plot.addItem(self.iou_bars)
+        self.score_plot, self.dice_bars, self.iou_bars = make_score_plot()
         grid.addWidget(self.score_plot, 1, 1, 1, 2)
         self.pixel_plots = [*self.image_plots, self.score_plot]
         # Every plot of both tabs, for the window's plot exports.
         self.plots = [*self.pixel_plots, *self.binary_view.plots]
-        # The tab bar above the images costs ~30 px: smaller images keep the panel
-        # whole (no scroll bars) in a half-height dock of a 1440 x 900 window.
-        for plot in self.pixel_plots:
-            plot.setMinimumHeight(_IMAGE_MIN_HEIGHT)
-        for plot in self.pixel_plots:
-            # A plot waiting for its turn is hidden without moving its neighbours.
-            policy = plot.sizePolicy()
-            policy.setRetainSizeWhenHidden(True)
-            plot.setSizePolicy(policy)
+        size_pixel_plots(self.pixel_plots)
         self.refresh()
 
     # ------------------------------------------------------------------ data
@@ -315,9 +261,9 @@ class SpatialPanel(PanelBase):
         self._shown[name] = picture
         plot.show()
         if name == "loss":
-            self._set_float_image(self.loss_image, self.loss_bar, picture)
+            set_float_image(self.loss_image, self.loss_bar, picture)
         elif name == "grad":
-            self._set_float_image(self.grad_image, self.grad_bar, picture)
+            set_float_image(self.grad_image, self.grad_bar, picture)
         else:
             classes = self.state.document.classes
             item = self.predicted_image if name == "predicted" else self.target_image
@@ -350,15 +296,6 @@ class SpatialPanel(PanelBase):
         classes = self.state.document.classes
         self._shown.pop("target", None)  # the next redraw puts the Document's target back
         self.target_image.setImage(picture, lut=class_lut(classes), levels=(0, classes + 1))
-
-    def _set_float_image(self, item: pg.ImageItem, bar: pg.ColorBarItem, image: np.ndarray) -> None:
-        finite = image[np.isfinite(image)]
-        lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
-        if hi <= lo:
-            hi = lo + 1.0
-        item.setImage(image, levels=(lo, hi))
-        bar.setLevels((lo, hi))
-        fit_bar_axis(bar)
 
     def _draw_scores(self) -> None:
         self.score_plot.show()
