@@ -9,15 +9,14 @@ import pytest
 
 from lossgui.core.evaluate import evaluate
 from lossgui.core.imbalance import (
-    abs_affine_sums,
     class_balance,
     class_counts,
     effective_number,
     inverse_frequency,
-    loss_vs_weight_ratio,
     pos_weight_from_counts,
     sqrt_inverse_frequency,
 )
+from lossgui.core.imbalance_sweep import abs_affine_sums, loss_vs_weight_ratio
 
 RNG = np.random.default_rng(3)
 

@@ -12,10 +12,10 @@ from lossgui.core.entropy import document_entropy_kl
 from lossgui.core.imbalance import (
     class_balance,
     inverse_frequency,
-    loss_vs_weight_ratio,
     pos_weight_from_counts,
     sqrt_inverse_frequency,
 )
+from lossgui.core.imbalance_sweep import loss_vs_weight_ratio
 from lossgui.core.sweeps import (
     loss_vs_logit,
     numerics,

@@ -20,10 +20,10 @@ from lossgui.core.imbalance import (
     class_counts,
     effective_number,
     inverse_frequency,
-    loss_vs_weight_ratio,
     pos_weight_from_counts,
     sqrt_inverse_frequency,
 )
+from lossgui.core.imbalance_sweep import loss_vs_weight_ratio
 from lossgui.document import Document
 from lossgui.qt.flow_layout import FlowLayout
 from lossgui.qt.label_holder import hold_label
