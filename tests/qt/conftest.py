@@ -2,6 +2,8 @@
 
 import pytest
 
+from lossgui.document_convert import default_document
+from lossgui.qt.state import AppState
 from tests.qt.session_helpers import make_env
 
 
@@ -11,3 +13,9 @@ def env(qtbot, tmp_path):
     made = make_env(qtbot, tmp_path)
     yield made
     made.ctl.shutdown()
+
+
+@pytest.fixture
+def state(qapp):
+    """An AppState of the default Document (the panel tests, test_panels*.py)."""
+    return AppState(default_document())

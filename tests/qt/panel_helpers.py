@@ -1,0 +1,33 @@
+"""Shared by the panel tests (test_panels*.py): building a panel and reading its curves."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lossgui.document import Document
+from lossgui.document_convert import default_document, randomized, resize
+
+
+def big_document():
+    return randomized(resize(default_document(), 64, 10), np.random.default_rng(5))
+
+
+def make(qtbot, cls, state):
+    panel = cls(state)
+    qtbot.addWidget(panel)
+    return panel
+
+
+def curve_xy(curve):
+    x, y = curve.getData()
+    return np.asarray(x), np.asarray(y)
+
+
+def spatial_document():
+    rng = np.random.default_rng(11)
+    return Document(
+        loss="cross_entropy",
+        logits=np.round(rng.normal(0, 2, size=(2, 3, 20, 20)), 2),
+        target=rng.integers(0, 3, size=(2, 20, 20)),
+        options={"weight": (1.0, 2.0, 0.5), "ignore_index": 1},
+    )
