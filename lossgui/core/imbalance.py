@@ -31,6 +31,7 @@ from lossgui.core.sweeps import transform_backward
 
 __all__ = [
     "ClassBalance",
+    "Prepared",
     "class_balance",
     "class_counts",
     "effective_number",
@@ -100,7 +101,9 @@ class Prepared:
         if spec.target_kinds[0] == "sign":
             raise ValueError(f"{spec.label} compares pairs of embeddings; it has no classes")
         self.spec: LossSpec = spec
-        self.source = (logits, target)  # for the memo of evaluations (identity)
+        # Evaluations by options: class_balance and the weight-ratio sweep, given the
+        # same Prepared, ask for the same unweighted one (see _evaluated).
+        self._evaluations: dict[tuple[Any, ...], np.ndarray] = {}
         self.dt = np.dtype(dtype)
         self.transform = transform
         self.x, self.t = prepare_inputs(spec, logits, target, transform, self.dt)
@@ -136,11 +139,23 @@ class Prepared:
 
     def cell_losses(self, kwargs: Mapping[str, Any]) -> np.ndarray:
         """Per-cell loss (P, C) for 'column', else per-row loss (P,); float64."""
-        return _memo(self, "cells", kwargs, lambda: self._cell_losses(kwargs))
+        return self._evaluated("cells", kwargs, lambda: self._cell_losses(kwargs))
 
     def grad(self, kwargs: Mapping[str, Any]) -> np.ndarray:
         """d(sum of the loss) / d(grid logits), (P, C), float64."""
-        return _memo(self, "grad", kwargs, lambda: self._grad(kwargs))
+        return self._evaluated("grad", kwargs, lambda: self._grad(kwargs))
+
+    def _evaluated(
+        self, what: str, kwargs: Mapping[str, Any], compute: Callable[[], np.ndarray]
+    ) -> np.ndarray:
+        """``compute()`` once per kind and options; later askers share the read-only result."""
+        key = (what, _options_key(kwargs))
+        value = self._evaluations.get(key)
+        if value is None:
+            value = compute()
+            value.setflags(write=False)
+            self._evaluations[key] = value
+        return value
 
     def _cell_losses(self, kwargs: Mapping[str, Any]) -> np.ndarray:
         none = {**kwargs, "reduction": "none"}
@@ -171,37 +186,6 @@ class Prepared:
         sums = np.bincount(self.labels[keep], weights=per_row[keep], minlength=self.classes)
         # bincount of nothing is an int array; keep float64 either way.
         return sums.astype(np.float64)
-
-
-#: Batches up to this many logits keep their last evaluations (see :func:`_memo`).
-_MEMO_LIMIT = 1 << 18
-_MEMO: dict[tuple[Any, ...], tuple[Any, Any, np.ndarray]] = {}
-
-
-def _memo(
-    prep: Prepared, what: str, kwargs: Mapping[str, Any], compute: Callable[[], np.ndarray]
-) -> np.ndarray:
-    """``compute()``, or its result for the same batch and options, computed just before.
-
-    One redraw of the imbalance panel asks :func:`class_balance` and
-    :func:`~lossgui.core.imbalance_sweep.loss_vs_weight_ratio` for the same
-    unweighted evaluation of the same (frozen) arrays; the second gets the
-    first's read-only result. The arrays are compared by identity and only
-    small batches are kept.
-    """
-    if prep.x.size > _MEMO_LIMIT:
-        return compute()
-    key = (what, prep.spec.name, prep.transform, prep.dt.str, _options_key(kwargs))
-    logits, target = prep.source
-    entry = _MEMO.get(key)
-    if entry is not None and entry[0] is logits and entry[1] is target:
-        return entry[2]
-    value = compute()
-    value.setflags(write=False)
-    if len(_MEMO) >= 8:
-        _MEMO.clear()
-    _MEMO[key] = (logits, target, value)
-    return value
 
 
 def _options_key(kwargs: Mapping[str, Any]) -> tuple[Any, ...]:
@@ -241,6 +225,7 @@ def class_balance(
     *,
     transform: str = "none",
     dtype: str = "float32",
+    prepared: Prepared | None = None,
 ) -> ClassBalance:
     """Per-class targets, loss and gradient share of a Document's batch.
 
@@ -248,6 +233,9 @@ def class_balance(
     ----------
     loss, logits, target, options, transform, dtype
         As :func:`lossgui.core.evaluate.evaluate` takes them.
+    prepared : Prepared, optional
+        ``Prepared`` of these same arguments, to share its evaluations with
+        :func:`~lossgui.core.imbalance_sweep.loss_vs_weight_ratio`.
 
     Returns
     -------
@@ -260,7 +248,7 @@ def class_balance(
     ValueError
         For cosine_embedding_loss (no classes), or what the loss raises.
     """
-    prep = Prepared(loss, logits, target, options, transform, dtype)
+    prep = prepared or Prepared(loss, logits, target, options, transform, dtype)
     plain = prep.with_options(**{k: None for k in ("weight", "pos_weight") if k in prep.kwargs})
     weighted = any(prep.kwargs.get(k) is not None for k in ("weight", "pos_weight"))
     loss_u = prep.by_class(prep.cell_losses(plain))

@@ -66,6 +66,7 @@ def loss_vs_weight_ratio(
     dtype: str = "float32",
     ratios: np.ndarray,
     minority: int | None = None,
+    prepared: Prepared | None = None,
 ) -> RatioSweep:
     """Reduced loss and minority gradient share as ``weight[minority] / weight[other]`` sweeps.
 
@@ -81,6 +82,9 @@ def loss_vs_weight_ratio(
     ratios : ndarray, shape (K,)
     minority : int, optional
         The class to reweight; default the class with the fewest targets.
+    prepared : Prepared, optional
+        ``Prepared`` of these same arguments: its evaluations are shared with
+        :func:`~lossgui.core.imbalance.class_balance` given the same one.
 
     Raises
     ------
@@ -88,7 +92,7 @@ def loss_vs_weight_ratio(
         When the loss has no per-class ``weight`` option, or a spatial batch of
         a sigmoid loss (whose weight broadcasts against the last dimension, not C).
     """
-    prep = Prepared(loss, logits, target, options, transform, dtype)
+    prep = prepared or Prepared(loss, logits, target, options, transform, dtype)
     if "weight" not in prep.spec.defaults:
         raise ValueError(f"{prep.spec.label} has no per-class weight option")
     if prep.grouping == "column" and len(prep.shape) > 2:
@@ -144,7 +148,7 @@ def _ends_by_masking(prep: Prepared, m: int) -> tuple[list[float], list[np.ndarr
     if not (by_rows or prep.grouping == "column"):
         return None
     # All-ones weights are no weights for these losses (a factor of exactly 1): ask for
-    # none, the evaluation class_balance made just before (see _memo).
+    # none, the evaluation class_balance made just before (given the same Prepared).
     kwargs = prep.with_options(weight=None)
     cells, grad = prep.cell_losses(kwargs), prep.grad(kwargs)
     if by_rows:

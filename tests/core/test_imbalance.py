@@ -237,20 +237,25 @@ def test_every_row_ignored_gives_no_shares_and_no_warning():
     assert b.loss_unweighted.dtype == np.float64
 
 
-def test_the_evaluation_memo_serves_only_the_same_arrays():
-    """class_balance and the sweep share one evaluation of one batch, never another's."""
-    import lossgui.core.imbalance as imbalance
+def test_a_shared_prepared_batch_is_evaluated_once_with_the_same_results(monkeypatch):
+    """class_balance and the sweep given one Prepared share its unweighted evaluation."""
+    from lossgui.core.imbalance import Prepared
 
     d = _doc("cross_entropy", "index", {})
-    first = _balance(d)
-    edited = {**d, "logits": d["logits"].copy()}
-    edited["logits"][0, 0] += 5.0  # an edit: a new array of the same shape
-    second = _balance(edited)
-    imbalance._MEMO.clear()
-    fresh = _balance(edited)
-    np.testing.assert_array_equal(second.loss_unweighted, fresh.loss_unweighted)
-    np.testing.assert_array_equal(second.grad_share_unweighted, fresh.grad_share_unweighted)
-    assert not np.array_equal(first.loss_unweighted, second.loss_unweighted)
+    args = (d["loss"], d["logits"], d["target"], d["options"])
+    kw = {"transform": d["transform"], "dtype": "float64"}
+    ratios = np.array([0.1, 1.0, 10.0])
+    alone = (class_balance(*args, **kw), loss_vs_weight_ratio(*args, **kw, ratios=ratios))
+    calls = []
+    real = Prepared._cell_losses
+    monkeypatch.setattr(Prepared, "_cell_losses", lambda self, k: calls.append(1) or real(self, k))
+    prepared = Prepared(*args, d["transform"], "float64")
+    balance = class_balance(*args, **kw, prepared=prepared)
+    sweep = loss_vs_weight_ratio(*args, **kw, ratios=ratios, prepared=prepared)
+    assert len(calls) == 1  # the sweep's ends are the balance's unweighted evaluation
+    np.testing.assert_array_equal(balance.loss_unweighted, alone[0].loss_unweighted)
+    np.testing.assert_array_equal(sweep.loss, alone[1].loss)
+    np.testing.assert_array_equal(sweep.minority_grad_share, alone[1].minority_grad_share)
     # The shared results cannot be changed by one of their users.
-    cached = next(entry[2] for entry in imbalance._MEMO.values())
-    assert not cached.flags.writeable
+    shared = prepared.cell_losses(prepared.with_options(weight=None))
+    assert not shared.flags.writeable

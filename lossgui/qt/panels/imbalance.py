@@ -9,6 +9,7 @@ undoable edit each.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -16,6 +17,7 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import QDoubleSpinBox, QGridLayout, QLabel, QPushButton, QWidget
 
 from lossgui.core.imbalance import (
+    Prepared,
     class_balance,
     class_counts,
     effective_number,
@@ -296,7 +298,18 @@ class ImbalancePanel(PanelBase):
             return
         args = (doc.loss, doc.logits, doc.target, doc.options)
         kw: dict[str, Any] = {"transform": doc.transform, "dtype": doc.dtype}
-        balance = self.derived(("class_balance",), lambda: class_balance(*args, **kw))
+        # One Prepared per redraw: the class balance and the weight sweep share its
+        # unweighted evaluation (built only if either is not cached yet).
+        shared: list[Prepared] = []
+
+        def prepared() -> Prepared:
+            if not shared:
+                shared.append(Prepared(*args, doc.transform, doc.dtype))
+            return shared[0]
+
+        balance = self.derived(
+            ("class_balance",), lambda: class_balance(*args, **{**kw, "prepared": prepared()})
+        )
         x = np.arange(doc.classes, dtype=np.float64)
         for plot in (self.count_plot, self.loss_plot, self.grad_plot):
             integer_ticks(plot, doc.classes)
@@ -325,10 +338,15 @@ class ImbalancePanel(PanelBase):
             f"{doc.spec.label}: {_GROUPING[balance.grouping]}. Minority class {m} "
             f"({balance.counts[m]:g} of {np.sum(balance.counts):g}).{weighted}"
         )
-        self._redraw_ratio(doc, args, kw, m)
+        self._redraw_ratio(doc, args, kw, m, prepared)
 
     def _redraw_ratio(
-        self, doc: Document, args: tuple[Any, ...], kw: dict[str, Any], m: int
+        self,
+        doc: Document,
+        args: tuple[Any, ...],
+        kw: dict[str, Any],
+        m: int,
+        prepared: Callable[[], Prepared],
     ) -> None:
         problem = _weights_problem(doc)
         # A plot title cannot wrap and a long one widens the plot: the reason goes in the tooltip.
@@ -342,7 +360,9 @@ class ImbalancePanel(PanelBase):
             return
         sweep = self.derived(
             ("loss_vs_weight_ratio", m),
-            lambda: loss_vs_weight_ratio(*args, **kw, ratios=RATIOS, minority=m),
+            lambda: loss_vs_weight_ratio(
+                *args, **kw, ratios=RATIOS, minority=m, prepared=prepared()
+            ),
         )
         set_title(self.ratio_plot, f"Sweep of class {m}'s weight", size="10pt")
         # The ratios are fixed (log x): no need to measure the curves for the x range.
