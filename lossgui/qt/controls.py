@@ -7,7 +7,6 @@ blocked, so undo/redo and loaded sessions show up here without echoing edits.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -253,7 +252,8 @@ class ControlsPanel(QWidget):
         # what the controls show: skip them, so no control is set and repainted for nothing.
         key = (doc.loss, doc.target_kind, doc.transform, doc.dtype, doc.logits.shape,
                doc.classes)
-        if key == self._synced_key and _same_options(doc.options, self._synced_options):
+        # Option values are numbers, strings and tuples: plain equality compares them.
+        if key == self._synced_key and dict(doc.options) == self._synced_options:
             return
         self._synced_key, self._synced_options = key, dict(doc.options)
         spec = doc.spec
@@ -328,23 +328,6 @@ class ControlsPanel(QWidget):
             self.options_stack.adjustSize()
         self.options_group.setTitle(f"Options of {spec.label}")
         form.sync(doc)
-
-
-def _same_options(now: Mapping[str, Any], shown: Mapping[str, Any]) -> bool:
-    """Whether two option mappings hold the same values.
-
-    Every edit copies the mapping but keeps the (frozen) values, so a value that is the
-    very same object has not changed; scalars that compare equal have not either.
-    """
-    if now.keys() != shown.keys():
-        return False
-    for name, value in now.items():
-        old = shown[name]
-        if value is old:
-            continue
-        if isinstance(value, np.ndarray) or isinstance(old, np.ndarray) or value != old:
-            return False
-    return True
 
 
 def _size_tip(what: str, current: int, low: int, limit: int) -> str:
