@@ -10,13 +10,15 @@ change is not a plain edit of numbers.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from lossgui.core.evaluate import Evaluation
 from lossgui.document import Document
 from lossgui.qt.grid_columns import Layout, share_text
 
-__all__ = ["Block", "changed_blocks"]
+__all__ = ["TEXT_COMPARE_ROWS", "Block", "changed_blocks", "differs", "texts_differ"]
 
 #: (first row, first column, last row, last column) of a block of model cells, inclusive.
 Block = tuple[int, int, int, int]
@@ -25,12 +27,31 @@ Block = tuple[int, int, int, int]
 _MAX_CELLS = 32
 
 
-def _differs(old: np.ndarray, new: np.ndarray) -> np.ndarray:
+def differs(old: np.ndarray, new: np.ndarray) -> np.ndarray:
     """Elementwise "not the same value" (NaN equals NaN), shape of the inputs."""
     diff = np.asarray(old != new)
-    if np.issubdtype(new.dtype, np.floating):
+    if np.issubdtype(np.asarray(new).dtype, np.floating):
         diff &= ~(np.isnan(old) & np.isnan(new))
     return diff
+
+
+#: Up to this many rows a column is compared as shown (its text); above, by value:
+#: formatting is Python work for every row, while a repaint touches only rows on screen.
+TEXT_COMPARE_ROWS = 256
+
+
+def texts_differ(
+    old: np.ndarray, new: np.ndarray, text: Callable[[float], str]
+) -> np.ndarray:
+    """Which of (P,) values show another ``text`` (by value when P > TEXT_COMPARE_ROWS).
+
+    A share moves with the sum on every edit, but mostly by less than the digits
+    shown (a drag step): only the rows whose text changes need a repaint.
+    """
+    if new.shape[0] > TEXT_COMPARE_ROWS:
+        return differs(old, new)
+    pairs = zip(old.tolist(), new.tolist(), strict=True)
+    return np.array([text(a) != text(b) for a, b in pairs], dtype=bool)
 
 
 def _cell_blocks(mask: np.ndarray, columns: list[int]) -> list[Block]:
@@ -44,9 +65,6 @@ def _cell_blocks(mask: np.ndarray, columns: list[int]) -> list[Block]:
     pairs = zip(rows.tolist(), classes.tolist(), strict=True)
     return [(r, columns[c], r, columns[c]) for r, c in pairs]
 
-
-#: Up to this many rows the share column is compared as shown (text), not by value.
-_TEXT_COMPARE_ROWS = 4096
 
 #: Above this many logits, finding the changed cells is dearer than a full repaint.
 _COMPARE_LIMIT = 1 << 20
@@ -75,14 +93,10 @@ def _computed_blocks(
         if before is None or after is None or before.shape != after.shape:
             blocks.append((0, col, last_row, col))
             continue
-        if kind == "share" and after.shape[0] <= _TEXT_COMPARE_ROWS:
-            # Every share moves with the sum, but most by less than the two decimals
-            # shown (a drag step): repaint the rows whose text changes.
-            changed = np.array(
-                [share_text(a) != share_text(b) for a, b in zip(before, after, strict=True)]
-            )
+        if kind == "share":
+            changed = texts_differ(before, after, share_text)
         else:
-            changed = _differs(before, after)
+            changed = differs(before, after)
         blocks += _cell_blocks(changed[:, None], [col])
     return blocks
 
@@ -138,11 +152,11 @@ def changed_blocks(
     if colouring and logit_cols:
         blocks.append((0, min(logit_cols), last_row, max(logit_cols)))
     elif old.logits is not new.logits:
-        blocks += _cell_blocks(_differs(old.grid_logits(), new.grid_logits()), logit_cols)
+        blocks += _cell_blocks(differs(old.grid_logits(), new.grid_logits()), logit_cols)
     if old.input2 is not new.input2 and old.input2 is not None and new.input2 is not None:
-        blocks += _cell_blocks(_differs(old.input2, new.input2), where.get("input2", []))
+        blocks += _cell_blocks(differs(old.input2, new.input2), where.get("input2", []))
     if old.target is not new.target:
-        diff = _differs(old.grid_target(), new.grid_target())
+        diff = differs(old.grid_target(), new.grid_target())
         changed = np.flatnonzero(diff if diff.ndim == 1 else diff.any(axis=1))
         if changed.size:
             # Whole rows: a target equal to ignore_index greys its row.

@@ -14,24 +14,18 @@ import numpy as np
 
 from lossgui.core.evaluate import Evaluation
 from lossgui.document import Document
+from lossgui.qt.grid_changes import differs, texts_differ
 
 __all__ = ["changed_cells", "share_percent_text"]
 
-#: Up to this many rows the share column is compared as shown (text), not by value.
-_TEXT_COMPARE_ROWS = 4096
+#: Above this many rows every cell counts as changed: finding them (predictions for
+#: every row) costs more than the repaint of the rows on screen.
+_COMPARE_ROWS = 4096
 
 
 def share_percent_text(share: float) -> str:
     """How the share column shows a row's share of the summed loss (a fraction)."""
     return "—" if np.isnan(share) else f"{100 * share:.3g}"
-
-
-def _differs(old: np.ndarray, new: np.ndarray) -> np.ndarray:
-    """Elementwise "not the same value" (NaN equals NaN), shape (P,)."""
-    diff = np.asarray(old != new)
-    if np.issubdtype(np.asarray(new).dtype, np.floating):
-        diff &= ~(np.isnan(old) & np.isnan(new))
-    return diff
 
 
 def changed_cells(
@@ -65,19 +59,13 @@ def changed_cells(
         and old_doc.target is new_doc.target
         and old.reduction == new.reduction
     )
-    if not same_setup or rows > _TEXT_COMPARE_ROWS or old.row_loss.shape[0] != rows:
+    if not same_setup or rows > _COMPARE_ROWS or old.row_loss.shape[0] != rows:
         return None
     # A row's own numbers: its loss, p(target), prediction, and whether it is ignored.
-    own = _differs(old.row_loss, new.row_loss) | _differs(old.target_prob, new.target_prob)
-    own |= _differs(old.ignored, new.ignored)
-    predicted = _differs(old.predicted(), new.predicted())
-    share = np.array(
-        [
-            share_percent_text(a) != share_percent_text(b)
-            for a, b in zip(old.row_share.tolist(), new.row_share.tolist(), strict=True)
-        ],
-        dtype=bool,
-    )
+    own = differs(old.row_loss, new.row_loss) | differs(old.target_prob, new.target_prob)
+    own |= differs(old.ignored, new.ignored)
+    predicted = differs(old.predicted(), new.predicted())
+    share = texts_differ(old.row_share, new.row_share, share_percent_text)
     return {
         columns["sample"]: own,
         columns["loss"]: own,

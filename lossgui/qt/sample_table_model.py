@@ -200,14 +200,13 @@ class SampleTableModel(QAbstractTableModel):
             self.dataChanged.emit(self.index(0, 0), self.index(rows - 1, self.columnCount() - 1))
             return
         for column, mask in changed.items():
-            view_rows = np.flatnonzero(mask)
-            if self._order is not None and view_rows.size:
-                view_rows = np.array([self.view_row(int(r)) for r in view_rows])
-            if view_rows.size > 32:
-                top, bottom = 0, rows - 1  # the whole column: one update
-                self.dataChanged.emit(self.index(top, column), self.index(bottom, column))
+            grid_rows = np.flatnonzero(mask)
+            if grid_rows.size > 32:
+                # The whole column: one update (the view repaints only what is on screen).
+                self.dataChanged.emit(self.index(0, column), self.index(rows - 1, column))
                 continue
-            for r in view_rows.tolist():
+            for grid_row in grid_rows.tolist():
+                r = self.view_row(grid_row)
                 self.dataChanged.emit(self.index(r, column), self.index(r, column))
 
     def is_sorting(self) -> bool:
