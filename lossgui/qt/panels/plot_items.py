@@ -13,9 +13,10 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
+from pyqtgraph.graphicsItems.LegendItem import ItemSample
 from PySide6.QtCore import QLineF, QRectF
 from PySide6.QtGui import QColor, QPainter, QPen, QPicture
-from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QGraphicsTextItem
 
 __all__ = [
     "Bars",
@@ -298,6 +299,11 @@ class Bars(pg.BarGraphItem):
 
 
 def _cached_kinds() -> tuple[type, ...]:
+    # Text too (line labels, legend entries): a curve that changes under a label
+    # makes Qt repaint the label, and laying text out again costs more than a copy.
+    # Not pg.TextItem itself: it changes its box (a label's fill) without telling Qt
+    # (no prepareGeometryChange), so a pixmap of it would keep the old size; the
+    # QGraphicsTextItem inside it, which holds the text, is Qt's own and does.
     return (
         pg.PlotCurveItem,
         pg.ScatterPlotItem,
@@ -306,11 +312,14 @@ def _cached_kinds() -> tuple[type, ...]:
         pg.LegendItem,
         pg.InfiniteLine,
         _GridLines,
+        QGraphicsTextItem,
+        pg.LabelItem,
+        ItemSample,
     )
 
 
 def cache_item_pixmaps(plot: pg.PlotWidget) -> None:
-    """Let Qt keep a pixmap of each curve, bar set, axis, grid, legend and line of ``plot``.
+    """Let Qt keep a pixmap of each curve, bar set, axis, grid, legend, line and text of ``plot``.
 
     A drag moves one line or changes one curve, and Qt repaints the region it
     touched by painting every item that crosses it: each curve stroked again,
