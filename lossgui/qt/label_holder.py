@@ -14,7 +14,7 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QSize
 from PySide6.QtWidgets import QLabel, QWidget
 
-__all__ = ["LabelHolder", "hold_label"]
+__all__ = ["LabelHolder", "hold_label", "set_text"]
 
 
 class LabelHolder(QWidget):
@@ -43,6 +43,7 @@ class LabelHolder(QWidget):
         self._hint = QSize()
         self._minimum = QSize()
         self._wrapped = -1  # the held label's height for its width when it last changed
+        self._measured: tuple[object, ...] | None = None  # what was last measured
 
     def hold(self, label: QLabel) -> None:
         """Take ``label`` (out of any layout) as this holder's only child."""
@@ -55,7 +56,13 @@ class LabelHolder(QWidget):
         self._hint = label.sizeHint()
         self._minimum = label.minimumSizeHint()
         self._wrapped = -1
+        self._measured = None
         self.updateGeometry()
+
+    def follow(self) -> None:
+        """Measure the held label now (its text changed) and pass a new size on if needed."""
+        if self.label is not None:
+            self._follow_label(self.label)
 
     # ------------------------------------------------------------ layout API
     def sizeHint(self) -> QSize:
@@ -82,16 +89,27 @@ class LabelHolder(QWidget):
 
     def event(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.LayoutRequest and self.label is not None:
-            self._follow_label(self.label)
+            # Already measured by set_text for this text and width: nothing new to learn.
+            if self._measured != self._measure_key(self.label):
+                self._follow_label(self.label)
         return super().event(event)
+
+    def _measure_key(self, label: QLabel) -> tuple[object, ...]:
+        return (label.text(), label.textFormat(), self.width())
 
     def _follow_label(self, label: QLabel) -> None:
         """Pass the label's new size on to the layout only if it needs other room."""
-        hint, minimum = label.sizeHint(), label.minimumSizeHint()
+        self._measured = self._measure_key(label)
         # A wrapping label's height at the width it has; the layout may give any
         # label more height than it asks for, so compare what it asks for.
         wraps = label.hasHeightForWidth()
         wrapped = label.heightForWidth(max(self.width(), 1)) if wraps else -1
+        if wraps and wrapped == self._wrapped:
+            # Same height at its width: the layout has nothing to change (a wider hint
+            # would only be kept, see above), so skip the two more text layouts
+            # (unwrapped and narrowest) that the size hints of a wrapping label cost.
+            return
+        hint, minimum = label.sizeHint(), label.minimumSizeHint()
         wider = hint.width() > self._hint.width() or minimum.width() > self._minimum.width()
         if not wider and wrapped == self._wrapped and hint.height() == self._hint.height():
             return
@@ -124,3 +142,21 @@ def hold_label(label: QLabel) -> LabelHolder:
         raise ValueError("hold_label needs a label that is in its parent's layout")
     holder.hold(label)
     return holder
+
+
+def set_text(label: QLabel, text: str) -> None:
+    """Show ``text`` in ``label``; a held label's holder measures it before it is painted.
+
+    Parameters
+    ----------
+    label : QLabel
+        Held by a :class:`LabelHolder` (see :func:`hold_label`) or not: a label
+        that is not held just gets the text.
+    text : str
+    """
+    if label.text() == text:
+        return
+    label.setText(text)
+    holder = label.parentWidget()
+    if isinstance(holder, LabelHolder) and holder.label is label:
+        holder.follow()

@@ -31,7 +31,7 @@ from lossgui.qt.help_text import (
     show_warning,
 )
 from lossgui.qt.icon import app_icon
-from lossgui.qt.label_holder import LabelHolder
+from lossgui.qt.label_holder import LabelHolder, set_text
 from lossgui.qt.pipeline import PipelineView
 from lossgui.qt.result_view import ResultView
 from lossgui.qt.slot_guard import guarded
@@ -325,7 +325,7 @@ class MainWindow(QMainWindow):
                 self.docks["imbalance"].raise_()
         evaluation = self.state.evaluation
         if self.state.error is not None or evaluation is None:
-            self.loss_label.setText(f"{doc.spec.label}: no value")
+            set_text(self.loss_label, f"{doc.spec.label}: no value")
             error = self.state.error or ""
             short = error if len(error) <= 90 else error[:87] + "…"
             self.error_label.setText(f"PyTorch would refuse: {short}")
@@ -334,7 +334,7 @@ class MainWindow(QMainWindow):
         text = f"{doc.spec.label} = {evaluation.value:.6g}"
         if doc.expected is not None:
             text += f"   (PyTorch: {doc.expected:.6g})"
-        self.loss_label.setText(text)
+        set_text(self.loss_label, text)
         if self.error_label.text():
             # QLabel.clear() lays the status bar out again even when it is already empty.
             self.error_label.clear()

@@ -20,7 +20,7 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from lossgui.core.evaluate import Evaluation
-from lossgui.qt.label_holder import hold_label
+from lossgui.qt.label_holder import hold_label, set_text
 from lossgui.qt.slot_guard import guarded
 from lossgui.qt.state import AppState
 
@@ -204,14 +204,14 @@ class ResultView(QWidget):
         _set_style(self.explanation_label, _VALUE_STYLE % colour)
         if evaluation is None:
             self.caption_label.setText(f"{doc.spec.label}")
-            self.value_label.setText("—")
-            self.explanation_label.setText("")
+            set_text(self.value_label, "—")
+            set_text(self.explanation_label, "")
             self.expected_label.setVisible(False)
             return
         dtype = evaluation.returned.dtype
         self.caption_label.setText(self._caption(evaluation))
-        self.value_label.setText(format_value(evaluation.value, dtype))
-        self.explanation_label.setText(evaluation.explanation)
+        set_text(self.value_label, format_value(evaluation.value, dtype))
+        set_text(self.explanation_label, evaluation.explanation)
         self._show_expected(evaluation, dtype)
 
     def _show_status(self, has_value: bool, error: str | None, computing: bool) -> None:

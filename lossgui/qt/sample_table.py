@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from lossgui.core.evaluate import Evaluation
 from lossgui.document import Document
-from lossgui.qt.label_holder import hold_label
+from lossgui.qt.label_holder import hold_label, set_text
 from lossgui.qt.panels.base import COLORS, PanelBase, brush, make_plot, pen, safe_slot
 from lossgui.qt.panels.plot_items import Bars
 from lossgui.qt.sample_table_model import (
@@ -286,7 +286,7 @@ class SampleTable(PanelBase):
         if stats.worst >= 0:
             label = self.model.data(self.model.index(self.model.view_row(stats.worst), SAMPLE))
             text += f" · worst: {label} ({float(ev.row_loss[stats.worst]):.4g})"
-        self.summary_label.setText(text)
+        set_text(self.summary_label, text)
 
     def _show_selection(self) -> None:
         ev = self.model.evaluation
@@ -320,15 +320,16 @@ class SampleTable(PanelBase):
 
     def _describe_class(self, cls: int) -> None:
         if self.stats is None or not 0 <= cls < self.stats.class_counts.shape[0]:
-            self.class_label.setText("")
+            set_text(self.class_label, "")
             return
         count, summed = int(self.stats.class_counts[cls]), float(self.stats.class_totals[cls])
         total = float(self.stats.class_totals.sum())
         share = 100 * summed / total if total else float("nan")
         mean = summed / count if count else float("nan")
-        self.class_label.setText(
+        set_text(
+            self.class_label,
             f"class {cls}: {count:,} samples, summed loss {summed:.5g} "
-            f"({share:.3g}% of the sum), mean {mean:.4g}"
+            f"({share:.3g}% of the sum), mean {mean:.4g}",
         )
 
     # ------------------------------------------------------------------- slots

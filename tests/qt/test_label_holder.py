@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QEvent, QObject
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from lossgui.qt.label_holder import LabelHolder, hold_label
+from lossgui.qt.label_holder import LabelHolder, hold_label, set_text
 
 
-class _LayoutRequests(QObject):
-    def __init__(self) -> None:
+class _Events(QObject):
+    def __init__(self, kind: QEvent.Type) -> None:
         super().__init__()
+        self.kind = kind
         self.count = 0
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.LayoutRequest:
+        if event.type() == self.kind:
             self.count += 1
         return False
+
+
+def _LayoutRequests() -> _Events:
+    return _Events(QEvent.Type.LayoutRequest)
 
 
 @pytest.fixture
@@ -89,3 +94,56 @@ def test_text_set_before_the_window_shows_gets_its_room(qtbot):
     qtbot.waitExposed(top)
     QApplication.processEvents()
     assert label.width() >= label.sizeHint().width()
+
+
+@pytest.fixture
+def wrapping(qtbot):
+    """A selectable, word-wrapping label (as the panels' captions), held, 300 px wide."""
+    top = QWidget()
+    layout = QVBoxLayout(top)
+    top.label = QLabel("Row 3, class 0: a caption that wraps onto a second line here", top)
+    top.label.setWordWrap(True)
+    top.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    layout.addWidget(top.label)
+    top.below = QPushButton("below", top)
+    layout.addWidget(top.below)
+    layout.addStretch(1)
+    qtbot.addWidget(top)
+    top.resize(300, 300)
+    top.holder = hold_label(top.label)
+    top.show()
+    qtbot.waitExposed(top)
+    QApplication.processEvents()
+    return top
+
+
+def test_set_text_paints_a_selectable_label_once_per_change(wrapping):
+    """Measuring such a label makes Qt repaint it: set_text measures before the paint."""
+    paints = _Events(QEvent.Type.Paint)
+    wrapping.label.installEventFilter(paints)
+    for value in ("1.2346", "7.0001", "0.5000"):
+        set_text(wrapping.label, f"Row 3, class 0: a caption that wraps, value {value} here")
+        # In the window the paint often comes before the label's layout request (plots'
+        # scenes post their updates in between): paint first, then the rest.
+        QApplication.sendPostedEvents(wrapping, QEvent.Type.UpdateRequest)
+        QApplication.processEvents()
+        QApplication.processEvents()
+    assert paints.count == 3
+    set_text(wrapping.label, wrapping.label.text())  # the same text: nothing to do
+    QApplication.processEvents()
+    assert paints.count == 3
+
+
+def test_a_wrapping_label_gets_the_lines_it_needs_and_keeps_them_otherwise(wrapping):
+    requests = _LayoutRequests()
+    wrapping.installEventFilter(requests)
+    set_text(wrapping.label, "Row 3, class 0: a caption that wraps, value 1.0 here")
+    QApplication.processEvents()
+    assert requests.count == 0  # same number of lines at its width
+    below = wrapping.below.y()
+    set_text(wrapping.label, " ".join(["a much longer caption"] * 8))
+    QApplication.processEvents()
+    QApplication.processEvents()
+    assert wrapping.below.y() > below
+    label = wrapping.label
+    assert label.height() >= label.heightForWidth(label.width())

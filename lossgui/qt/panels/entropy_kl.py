@@ -13,7 +13,7 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import QLabel, QWidget
 
 from lossgui.core.entropy import ENTROPY_LOSSES, document_entropy_kl
-from lossgui.qt.label_holder import hold_label
+from lossgui.qt.label_holder import hold_label, set_text
 from lossgui.qt.panels.base import (
     PanelBase,
     brush,
@@ -98,9 +98,10 @@ class EntropyKLPanel(PanelBase):
         doc = self.state.document
         row, _col = self.state.selection
         if doc.loss not in ENTROPY_LOSSES:
-            self.note_label.setText(
+            set_text(
+                self.note_label,
                 f"{doc.spec.label} is not a cross entropy between distributions; this view "
-                "applies to CrossEntropyLoss, NLLLoss and KLDivLoss."
+                "applies to CrossEntropyLoss, NLLLoss and KLDivLoss.",
             )
             empty = np.zeros(0)
             self.entropy_bars.setOpts(x=empty, height=empty)
@@ -150,7 +151,8 @@ class EntropyKLPanel(PanelBase):
             if doc.rows <= MAX_BARS
             else f" Showing rows {window.start}–{window.stop - 1} of {doc.rows}."
         )
-        self.note_label.setText(
+        set_text(
+            self.note_label,
             f"{lead}{notes} Row {doc.row_label(row)}: H = {h:.4g} + KL = {kl:.4g} "
-            f"= {h + kl:.6g}; CE = {ce:.6g} nats.{shown}"
+            f"= {h + kl:.6g}; CE = {ce:.6g} nats.{shown}",
         )

@@ -28,7 +28,7 @@ from lossgui.core.imbalance import (
 from lossgui.core.imbalance_sweep import loss_vs_weight_ratio
 from lossgui.document import Document
 from lossgui.qt.flow_layout import FlowLayout
-from lossgui.qt.label_holder import hold_label
+from lossgui.qt.label_holder import hold_label, set_text
 from lossgui.qt.panels.base import (
     COLORS,
     LINE_LABEL,
@@ -185,9 +185,7 @@ class ImbalancePanel(PanelBase):
         legend = plot.getPlotItem().legend
         legend.setColumnCount(2)
         for key, color in (("unweighted", "sky"), ("weighted", "orange")):
-            item = Bars(
-                x=np.zeros(0), height=np.zeros(0), width=_BAR, brush=brush(color)
-            )
+            item = Bars(x=np.zeros(0), height=np.zeros(0), width=_BAR, brush=brush(color))
             plot.addItem(item)
             legend.addItem(item, key)
             bars[key] = item
@@ -293,7 +291,7 @@ class ImbalancePanel(PanelBase):
         doc = self.state.document
         self._update_buttons(doc)
         if doc.target_kind == "sign":
-            self.info_label.setText(f"{doc.spec.label} compares pairs of embeddings: no classes.")
+            set_text(self.info_label, f"{doc.spec.label} compares pairs of embeddings: no classes.")
             self._clear()
             return
         args = (doc.loss, doc.logits, doc.target, doc.options)
@@ -334,9 +332,10 @@ class ImbalancePanel(PanelBase):
             set_range(plot, "x", -0.6, doc.classes - 0.4)
         m = balance.minority
         weighted = "" if balance.weighted else " No weight set: weighted = unweighted."
-        self.info_label.setText(
+        set_text(
+            self.info_label,
             f"{doc.spec.label}: {_GROUPING[balance.grouping]}. Minority class {m} "
-            f"({balance.counts[m]:g} of {np.sum(balance.counts):g}).{weighted}"
+            f"({balance.counts[m]:g} of {np.sum(balance.counts):g}).{weighted}",
         )
         self._redraw_ratio(doc, args, kw, m, prepared)
 

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from lossgui.core.sweeps import OVERLAYS, loss_vs_logit, overlay_losses, sweep_values
 from lossgui.document import Document
-from lossgui.qt.label_holder import hold_label
+from lossgui.qt.label_holder import hold_label, set_text
 from lossgui.qt.panels.base import (
     LINE_LABEL,
     PanelBase,
@@ -277,8 +277,9 @@ class LossCurvePanel(PanelBase):
         label = doc.row_label(row)
         target = _row_class(doc, row)
         target_text = "" if target is None else f", row's class {target}"
-        self.title_label.setText(
-            f"<b>x[{label}, {col}]</b> = {value:.6g}{target_text} · {doc.spec.label}"
+        set_text(
+            self.title_label,
+            f"<b>x[{label}, {col}]</b> = {value:.6g}{target_text} · {doc.spec.label}",
         )
         set_axis_label(self.loss_plot, "bottom", f"logit x[{label}, {col}]")
         set_axis_label(self.grad_plot, "bottom", f"logit x[{label}, {col}]")

@@ -18,7 +18,7 @@ from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
 from lossgui.core.sweeps import numerics
-from lossgui.qt.label_holder import hold_label
+from lossgui.qt.label_holder import hold_label, set_text
 from lossgui.qt.panels.base import (
     LINE_LABEL,
     PanelBase,
@@ -223,7 +223,7 @@ class NumericsPanel(PanelBase):
             f"{biggest:.4g}). exp overflows past about 88.7 in float32 and 709.8 in float64; "
             "when every exp underflows to 0 the naive form is 0 / 0 = nan."
         )
-        self.info_label.setText(f"Row {label}, class {col}. {note}")
+        set_text(self.info_label, f"Row {label}, class {col}. {note}")
         values = {
             dt: (
                 now.curves[dt].naive_softmax[0, col],
@@ -237,7 +237,7 @@ class NumericsPanel(PanelBase):
         form = Qt.TextFormat.RichText if rich else Qt.TextFormat.PlainText
         if self.table_label.textFormat() != form:
             self.table_label.setTextFormat(form)
-        self.table_label.setText(text)
+        set_text(self.table_label, text)
 
 
 _HEADS = ("", "naive p", "stable p", "naive log p", "stable log p")

@@ -20,7 +20,7 @@ from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QDoubleSpinBox, QGridLayout, QHBoxLayout, QLabel, QSpinBox, QWidget
 
 from lossgui.core.sweeps import sigmoid_vs_softmax, two_class_at
-from lossgui.qt.label_holder import hold_label
+from lossgui.qt.label_holder import hold_label, set_text
 from lossgui.qt.panels.base import (
     LINE_LABEL,
     PanelBase,
@@ -95,9 +95,7 @@ class SigmoidSoftmaxPanel(PanelBase):
             "Probability of class a", "a − b", "probability", legend=(10, 10)
         )
         self.loss_plot = make_plot("Loss with target a", "a − b", "loss (nats)")
-        self.diff_plot = make_plot(
-            "Floating-point difference", "a − b", "absolute difference"
-        )
+        self.diff_plot = make_plot("Floating-point difference", "a − b", "absolute difference")
         self.diff_plot.getPlotItem().setLogMode(y=True)
         self._plot_grid = QGridLayout()
         self._wide: bool | None = None
@@ -253,11 +251,12 @@ class SigmoidSoftmaxPanel(PanelBase):
         gap = point.abs_difference[0]
         diff_text = "exactly 0" if gap == 0 else f"{gap:.3g}"
         same = "" if ca != cb else " (a and b are the same class: pick two.)"
-        self.summary_label.setText(
+        set_text(
+            self.summary_label,
             f"Row {doc.row_label(row)}, classes {ca} and {cb} ({doc.dtype}): "
             f"a − b = {d:.6g}; softmax = {point.softmax_a[0]:.9g}, "
             f"sigmoid = {point.sigmoid[0]:.9g}, |difference| {diff_text}; "
             f"CE = {point.cross_entropy[0]:.6g}, BCE with logits = "
             f"{point.bce_with_logits[0]:.6g}. Over the sweep the probabilities agree exactly "
-            f"at {same_p} of {POINTS} points, the losses at {same_loss}.{same}"
+            f"at {same_p} of {POINTS} points, the losses at {same_loss}.{same}",
         )
