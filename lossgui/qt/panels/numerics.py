@@ -24,8 +24,8 @@ from lossgui.qt.panels.base import (
     PanelBase,
     dashed,
     finite_or_nan,
-    fit_range,
     make_plot,
+    nice_ceiling,
     pen,
     set_line,
     set_range,
@@ -66,6 +66,40 @@ def _fmt(value: float) -> str:
 
 #: Rows whose largest |logit| is below this are swept as if they were all zero.
 _TINY = 1e-30
+#: Room around the y ranges, as a fraction of their span.
+_PROB_PAD = 0.04
+
+
+def _finite_min(arrays: list[np.ndarray]) -> float:
+    """The smallest finite value of ``arrays`` (NaN if there is none)."""
+    lows = [float(np.fmin.reduce(a)) for a in arrays if a.size and not np.all(np.isnan(a))]
+    return min(lows) if lows else float("nan")
+
+
+def log_floor(current: float | None, lowest: float) -> float:
+    """How far below 0 the log-softmax axis reaches (> 0), given the lowest value shown.
+
+    Parameters
+    ----------
+    current : float or None
+        The floor shown now (None before the first fit).
+    lowest : float
+        The smallest finite log-probability of the curves (<= 0; NaN if none).
+
+    Returns
+    -------
+    float
+        ``current`` while the values reach between 30 % and 100 % of it;
+        otherwise 1.3 times their depth rounded up to 1, 1.2, 1.5, 2, 2.5, 3,
+        4, 5, 6 or 8 x 10^k. The depth grows and shrinks in proportion to the
+        row's gaps while one logit is dragged: the margin and the 30 % keep
+        the axis still through most of such a drag.
+    """
+    depth = -lowest if np.isfinite(lowest) and lowest < 0 else 0.0
+    depth = max(depth, 1e-3)
+    if current is not None and 0.3 * current <= depth <= current:
+        return current
+    return nice_ceiling(1.3 * depth)
 
 
 class NumericsPanel(PanelBase):
@@ -124,6 +158,7 @@ class NumericsPanel(PanelBase):
         # PlotCurveItems, not PlotDataItems: all eight change on every edit of the row,
         # and a PlotDataItem's bookkeeping costs more than its curve (log10(x) is taken
         # by _LogXCurve: the axes are in log mode, a PlotCurveItem does not convert).
+        self._log_floor: float | None = None  # see log_floor
         self.curves: dict[tuple[str, str, str], _LogXCurve] = {}
         self.overflow_lines: dict[tuple[str, str], pg.InfiniteLine] = {}
         self.current_lines: list[pg.InfiniteLine] = []
@@ -188,10 +223,14 @@ class NumericsPanel(PanelBase):
             values = finite_or_nan(values)
             curve.set_xy(drawn_x, values)
             shown[quantity].append(values)
-        # The y ranges come from the values at hand: left to pyqtgraph, every paint after
-        # a change would measure all eight curves again.
-        fit_range(self.prob_plot, "y", shown["softmax"])
-        fit_range(self.log_plot, "y", shown["log_softmax"])
+        # The y ranges are set here: left to pyqtgraph, every paint after a change would
+        # measure all eight curves again. Probabilities have their own fixed axis; the
+        # log-probabilities' floor moves in coarse steps (see log_floor), so a drag of
+        # the row rarely changes the axis (a new range redraws the whole plot).
+        set_range(self.prob_plot, "y", -_PROB_PAD, 1.0 + _PROB_PAD)
+        self._log_floor = log_floor(self._log_floor, _finite_min(shown["log_softmax"]))
+        floor = self._log_floor
+        set_range(self.log_plot, "y", -floor * (1 + _PROB_PAD), _PROB_PAD * floor)
         for (quantity, dt), line in self.overflow_lines.items():
             per_class = getattr(sweep.curves[dt], f"first_bad_{quantity}")
             if quantity == "softmax":
