@@ -29,7 +29,14 @@ if TYPE_CHECKING:
     from lossgui.core.evaluate import Evaluation
     from lossgui.qt.state import AppState
 
-__all__ = ["SPARSE_MIN_BYTES", "CellDelta", "DocumentCommand", "held_bytes", "trim_stack"]
+__all__ = [
+    "SPARSE_MIN_BYTES",
+    "CellDelta",
+    "DocumentCommand",
+    "held_bytes",
+    "held_upper_bound",
+    "trim_stack",
+]
 
 _MERGEABLE_ID = 1
 
@@ -286,6 +293,12 @@ def held_bytes(stack: QUndoStack, current: Document) -> int:
     return sum(nbytes for _, nbytes in seen)
 
 
+def held_upper_bound(stack: QUndoStack) -> int:
+    """Bytes the steps of ``stack`` hold, shared arrays counted once per step (an upper bound)."""
+    commands = (stack.command(i) for i in range(stack.count()))
+    return sum(c.held_nbytes() for c in commands if isinstance(c, DocumentCommand))
+
+
 def trim_stack(stack: QUndoStack, budget: int, current: Document) -> tuple[int, int]:
     """Drop the oldest steps until the history holds at most ``budget`` bytes.
 
@@ -300,9 +313,7 @@ def trim_stack(stack: QUndoStack, budget: int, current: Document) -> tuple[int, 
     (int, int)
         How many steps were dropped and how many bytes that freed.
     """
-    commands = [stack.command(i) for i in range(stack.count())]
-    # Shared arrays counted once per command: an upper bound, cheap while far below budget.
-    if sum(c.held_nbytes() for c in commands if isinstance(c, DocumentCommand)) <= budget:
+    if held_upper_bound(stack) <= budget:
         return 0, 0
     records = _command_bytes(stack, current)
     index = stack.index()

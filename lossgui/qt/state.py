@@ -26,7 +26,7 @@ from PySide6.QtGui import QUndoStack
 from lossgui.core.evaluate import Evaluation, evaluate
 from lossgui.document import Document, EditError
 from lossgui.document_convert import default_document
-from lossgui.qt.commands import DocumentCommand, trim_stack
+from lossgui.qt.commands import DocumentCommand, held_upper_bound, trim_stack
 from lossgui.qt.evaluator import BackgroundEvaluator
 
 __all__ = ["ASYNC_ELEMENTS", "UNDO_BUDGET_BYTES", "AppState"]
@@ -76,6 +76,9 @@ class AppState(QObject):
         self.async_elements = ASYNC_ELEMENTS
         #: Bytes the undo history may keep beyond the current Document.
         self.undo_budget = UNDO_BUDGET_BYTES
+        # Never less than the undo history holds (see _trim_undo): while it is within
+        # the budget, an edit need not measure the whole history.
+        self._undo_bytes_bound = 0
         self._evaluator = BackgroundEvaluator(_compute_in_worker, self)
         self._evaluator.ready.connect(self._on_evaluated)
         self._evaluate()
@@ -212,9 +215,23 @@ class AppState(QObject):
 
     # -------------------------------------------------------------- internals
     def _trim_undo(self) -> None:
-        """Hold the undo history to :attr:`undo_budget` bytes, saying what was dropped."""
+        """Hold the undo history to :attr:`undo_budget` bytes, saying what was dropped.
+
+        Measuring the history visits every step: after thousands of edits that
+        would cost more than the edit. So each edit adds the bytes of the step
+        it made (a merged step counts again) to a bound that only overstates,
+        and the history is measured, and trimmed, only once that bound passes
+        the budget; the bound is then reset to what is really held.
+        """
+        stack = self.undo_stack
+        top = stack.command(stack.index() - 1) if stack.index() > 0 else None
+        if isinstance(top, DocumentCommand):
+            self._undo_bytes_bound += top.held_nbytes()
+        if self._undo_bytes_bound <= self.undo_budget:
+            return
         try:
-            dropped, freed = trim_stack(self.undo_stack, self.undo_budget, self._document)
+            dropped, freed = trim_stack(stack, self.undo_budget, self._document)
+            self._undo_bytes_bound = held_upper_bound(stack)
         except Exception:  # the edit is done; a failed trim must not undo that
             traceback.print_exc()
             return

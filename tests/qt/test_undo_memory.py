@@ -143,3 +143,22 @@ def test_option_edits_of_a_large_batch_share_its_arrays_and_never_trim(qapp):
         assert state.edit(lambda d, v=value: d.with_option("ignore_index", v), "Option")
     assert state.undo_stack.count() == 10 and not messages
     assert held_bytes(state.undo_stack, state.document) == 0
+
+
+def test_edits_far_below_the_budget_do_not_measure_the_whole_history(qapp, monkeypatch):
+    """Measuring visits every step: thousands of small edits must not each do it."""
+    import lossgui.qt.state as state_module
+
+    scans = []
+    real = state_module.trim_stack
+    monkeypatch.setattr(
+        state_module, "trim_stack", lambda *a, **k: scans.append(1) or real(*a, **k)
+    )
+    state = AppState(_segmentation(size=64))
+    for i in range(300):
+        state.edit(lambda d, v=i: d.with_cell(v % 7, 1, v + 0.5), "Edit", ("cell", i))
+    assert state.undo_stack.count() == 300 and not scans
+    state.undo_budget = held_bytes(state.undo_stack, state.document) // 2
+    state.edit(lambda d: d.with_cell(0, 0, -1.0), "Edit", ("cell", "last"))
+    assert scans and state.undo_stack.count() < 301  # over budget: measured and trimmed
+    assert held_bytes(state.undo_stack, state.document) <= state.undo_budget
