@@ -71,3 +71,28 @@ def test_bars_measure_like_pyqtgraph_after_new_data_and_a_new_range(qtbot):
     plot.setXRange(-10, 30)  # the pen's pixel padding is another length in data units
     QApplication.processEvents()
     assert same_as_pyqtgraph()
+
+
+def test_grid_lines_reach_across_a_view_that_got_wider(qtbot):
+    """A left axis keeps its size when its view widens; its grid lines must still follow."""
+    from lossgui.qt.panels.base import make_plot
+
+    plot = make_plot("t", "x", "y")
+    qtbot.addWidget(plot)
+    plot.plot([0.0, 1.0, 2.0], [0.0, 1.0, 0.5])
+    plot.resize(300, 250)
+    plot.show()
+    qtbot.waitExposed(plot)
+    left = plot.getPlotItem().getAxis("left")
+    view = plot.getViewBox()
+
+    def lines_width() -> float:
+        QApplication.processEvents()
+        plot.grab()  # paint: the axis draws its grid lines when painted
+        return float(left._grid_lines._lines.boundingRect().width())
+
+    narrow = lines_width()
+    assert narrow >= 0.95 * view.width()
+    plot.resize(600, 250)
+    assert lines_width() >= 0.95 * view.width() > 1.5 * narrow
+    assert left._grid_lines.boundingRect().width() >= 0.95 * view.width()

@@ -50,6 +50,9 @@ class _GridLines(QGraphicsItem):
         super().__init__(axis)
         self._axis = axis
         self._lines = QPicture()
+        # The view's box in the axis' coordinates, until the axis drops its picture
+        # (its size, range or view size changed); Qt asks for it many times per paint.
+        self._bounds: QRectF | None = None
         # Behind the axis' own drawing and the view's items (the axis is behind the view).
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemStacksBehindParent)
 
@@ -69,11 +72,14 @@ class _GridLines(QGraphicsItem):
     def boundingRect(self) -> QRectF:
         # Qt also asks while tearing the scene down, when the axis or the view may
         # already be deleted: answering "nothing" then avoids a crash at exit.
+        if self._bounds is not None:
+            return QRectF(self._bounds)
         try:
             view = self._axis.linkedView()
             if view is None or self._axis.grid is False:
                 return QRectF()
-            return view.mapRectToItem(self._axis, view.boundingRect())
+            self._bounds = view.mapRectToItem(self._axis, view.boundingRect())
+            return QRectF(self._bounds)
         except RuntimeError:
             return QRectF()
 
@@ -100,6 +106,8 @@ class GridAxis(pg.AxisItem):
     def __init__(self, orientation: str, **kwargs: Any) -> None:
         self._picture: QPicture | None = None
         self._grid_lines: _GridLines | None = None
+        self._bounds: QRectF | None = None  # the strip, until the picture is dropped
+        self._drawn_for: Any = None  # the linked view's size at the last setRange
         super().__init__(orientation, **kwargs)
         self._opaque: dict[int, QPen] = {}
         self._grid_lines = _GridLines(self)
@@ -114,25 +122,42 @@ class GridAxis(pg.AxisItem):
     def picture(self, value: QPicture | None) -> None:
         self._picture = value
         lines = self._grid_lines
+        if value is None:
+            self._bounds = None
         if value is None and lines is not None:
             lines.setVisible(self.grid is not False)
             lines.prepareGeometryChange()
+            lines._bounds = None
             lines.update()
 
     def setRange(self, mn: float, mx: float) -> None:
         # pyqtgraph lays the ticks out again on every call, also for the same range
         # (a linked view re-announces its range whenever anything about it changes).
-        if getattr(self, "range", None) == [mn, mx] and not self.autoSIPrefix:
+        # The view's size counts too: a left axis keeps its size when the view gets
+        # wider, but its grid lines must reach across the new width.
+        # (pyqtgraph sets a range while constructing, before there is any linked view.)
+        view = self.linkedView() if hasattr(self, "_linkedView") else None
+        size = view.size() if view is not None else None
+        if (
+            getattr(self, "range", None) == [mn, mx]
+            and not self.autoSIPrefix
+            and size == self._drawn_for
+        ):
             return
+        self._drawn_for = size
         super().setRange(mn, mx)
 
     def boundingRect(self) -> QRectF:
-        # The axis strip only: the grid lines are the child's.
-        grid, self.grid = self.grid, False
-        try:
-            return super().boundingRect()
-        finally:
-            self.grid = grid
+        # The axis strip only: the grid lines are the child's. Qt asks many times per
+        # paint; the strip changes only with the axis' size, labels or range, which
+        # all drop the picture (see the picture setter).
+        if self._bounds is None:
+            grid, self.grid = self.grid, False
+            try:
+                self._bounds = super().boundingRect()
+            finally:
+                self.grid = grid
+        return QRectF(self._bounds)
 
     def ensure_picture(self) -> None:
         """Lay out ticks and labels (and the grid lines) if the range or size changed."""
