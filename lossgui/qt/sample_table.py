@@ -31,7 +31,15 @@ from PySide6.QtWidgets import (
 from lossgui.core.evaluate import Evaluation
 from lossgui.document import Document
 from lossgui.qt.label_holder import hold_label, set_text
-from lossgui.qt.panels.base import COLORS, PanelBase, brush, make_plot, pen, safe_slot
+from lossgui.qt.panels.base import (
+    COLORS,
+    PanelBase,
+    brush,
+    make_plot,
+    pen,
+    safe_slot,
+    set_line,
+)
 from lossgui.qt.panels.plot_items import Bars
 from lossgui.qt.sample_table_model import (
     LOSS,
@@ -250,9 +258,9 @@ class SampleTable(PanelBase):
                 self._apply_stats(ev, stats)
 
             if evaluation.row_loss.shape[0] <= SYNC_SORT_ROWS:
-                done(sample_stats(*args))
-            else:
-                self.model.background.run("stats", sample_stats, *args, done=done)
+                done(sample_stats(*args))  # which shows the selection too
+                return
+            self.model.background.run("stats", sample_stats, *args, done=done)
         self._show_selection()
 
     def _apply_stats(self, evaluation: Evaluation, stats: SampleStats) -> None:
@@ -297,7 +305,7 @@ class SampleTable(PanelBase):
         # An infinite or NaN loss has no place on the axis (and would break its range).
         marked = not bool(ev.ignored[row]) and bool(np.isfinite(loss))
         if marked:
-            self.selected_line.setValue(loss)
+            set_line(self.selected_line, loss)
         self.selected_line.setVisible(marked)
         cls = self.model.row_class(row)
         self._draw_classes(None if ev.ignored[row] else cls)
