@@ -92,3 +92,19 @@ def test_focal_loss_disables_weight_buttons(qtbot, state):
     assert not panel.buttons["inverse"].isEnabled()
     assert "no per-class weight" in panel.buttons["inverse"].toolTip()
     assert panel.ratio_loss_curve.yData is None or len(panel.ratio_loss_curve.yData) == 0
+
+
+def test_weight_sweep_layers_grid_lines_under_both_curves(qtbot, state):
+    """Opaque grid lines must pass under the curves and the line label, never across them.
+
+    The share curve lives in a second view box of its own (a scene item beside the
+    plot): it must sit above the plot, whose grid lines would otherwise stripe it;
+    and the right axis (the share's scale) draws no second set of grid lines.
+    """
+    panel = make(qtbot, ImbalancePanel, state)
+    item = panel.ratio_plot.getPlotItem()
+    view_z = item.getViewBox().zValue()
+    for side in ("left", "bottom", "right"):
+        assert item.getAxis(side).zValue() < view_z
+    assert item.getAxis("right").grid is False
+    assert panel._share_view.zValue() > item.zValue()

@@ -147,8 +147,9 @@ def make_plot(
     item.setLabel("bottom", x_label, units=x_units or None)
     item.setLabel("left", y_label, units=y_units or None)
     item.showGrid(x=True, y=True, alpha=0.2)
-    for side in ("left", "bottom"):
-        # Behind the view box (z -100): opaque grid lines must not cross curves and legends.
+    for side in ("left", "bottom", "right", "top"):
+        # Behind the view box (z -100): opaque grid lines must not cross curves and legends
+        # (a right axis shown later, for a second y scale, too).
         item.getAxis(side).setZValue(-101)
     if legend is not None:
         item.addLegend(offset=legend, labelTextSize="8pt", brush=pg.mkBrush(128, 128, 128, 50))

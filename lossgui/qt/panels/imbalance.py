@@ -198,9 +198,15 @@ class ImbalancePanel(PanelBase):
         # Each axis label takes its curve's colour: no legend to cover the curves.
         item.getAxis("left").setLabel("reduced loss (nats)", color=COLORS["blue"])
         self._share_view = pg.ViewBox()
+        # A scene item of its own, not the plot's child: above the plot (z 0), or the
+        # plot's grid lines would cross its curve.
+        self._share_view.setZValue(1)
         item.showAxis("right")
         item.scene().addItem(self._share_view)
         item.getAxis("right").linkToView(self._share_view)
+        # One set of horizontal grid lines (the left axis'): a second, at the share's
+        # ticks, would stripe the plot.
+        item.getAxis("right").setGrid(False)
         item.getAxis("right").setLabel("minority |grad| share (%)", color=COLORS["red"])
         self._share_view.setXLink(item)
         self._share_view.setYRange(0, 100)
@@ -382,7 +388,6 @@ class ImbalancePanel(PanelBase):
             set_line(self.ratio_line, np.log10(ratio))
             if self.ratio_line.label.format != f"current {ratio:.3g}":
                 self.ratio_line.label.setFormat(f"current {ratio:.3g}")
-        self._sync_share_view()
 
     def _clear(self) -> None:
         empty = np.zeros(0)
