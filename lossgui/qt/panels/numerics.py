@@ -143,7 +143,9 @@ class NumericsPanel(PanelBase):
         for plot in self.plots:
             plot.setToolTip(
                 "The selected row multiplied by a growing factor (x: its largest |logit|). "
-                "Dashed: naive exp(x) / sum(exp(x)); solid: the max-subtracted form PyTorch uses."
+                "Dashed: naive exp(x) / sum(exp(x)); solid: the max-subtracted form PyTorch uses. "
+                "Dashed vertical lines: where the naive form first fails in each dtype (for "
+                "softmax, anywhere in the row)."
             )
         grid = QGridLayout()
         grid.addWidget(self.prob_plot, 0, 0)
@@ -238,10 +240,10 @@ class NumericsPanel(PanelBase):
                 # finite (exp(x_c) / inf = 0), so mark the row's first failure.
                 bad = per_class[per_class >= 0]
                 first = int(bad.min()) if bad.size else -1
-                text = "naive {dt} row fails at {x:.4g}"
+                text = "{dt} fails: {x:.4g}"
             else:
                 first = int(per_class[col])
-                text = "naive {dt} fails at {x:.4g}"
+                text = "{dt} fails: {x:.4g}"
             line.setVisible(first >= 0)
             if first >= 0:
                 # Moving a line or re-setting its label re-lays it out: only on a change.
