@@ -31,6 +31,10 @@ from lossgui.qt.state import AppState
 __all__ = ["GridModel", "GridView"]
 
 _FIT_CELLS = 600  # grids up to this many cells get their columns widened to fit
+#: Bigger grids fit each column to this many rows around the top: Qt asks the model
+#: for about eight roles of every measured cell, and a file's first rows are as wide
+#: as the rest (24 rows of 25 columns took ~25 ms of the event-loop stall of an open).
+_FIT_SAMPLE_ROWS = 12
 # Widest text a computed column of a big grid shows (6 significant digits; a share).
 _COMPUTED_SAMPLES = {"share": "100.00 %", "loss": "0.0123457", "target_prob": "0.0123457"}
 
@@ -151,8 +155,8 @@ class GridView(QWidget):
     def _refit_columns(self) -> None:
         """After a new layout: fit every column to its numbers and its label.
 
-        Small grids measure every cell. Big ones measure about ``_FIT_CELLS``
-        cells in all (the rows around the top), and their computed columns,
+        Small grids measure every cell. Big ones measure ``_FIT_SAMPLE_ROWS``
+        rows (around the top), and their computed columns,
         which may still be waiting for the evaluation, take the width of the
         widest number they show; a wider number further down is elided, with
         the full value in its tooltip.
@@ -164,7 +168,7 @@ class GridView(QWidget):
             header.setResizeContentsPrecision(-1)  # every row
             self.view.resizeColumnsToContents()
             return
-        header.setResizeContentsPrecision(max(_FIT_CELLS // max(cols, 1), 10))
+        header.setResizeContentsPrecision(_FIT_SAMPLE_ROWS)
         metrics = self.view.fontMetrics()
         for col in range(cols):
             sample = _COMPUTED_SAMPLES.get(self.model.column(col).kind)
