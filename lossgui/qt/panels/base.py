@@ -32,7 +32,6 @@ from lossgui.qt.panels.plot_items import (
     over_background,
 )
 from lossgui.qt.panels.plot_updates import (
-    fit_range,
     nice_ceiling,
     same_values,
     set_axis_label,
@@ -57,7 +56,6 @@ __all__ = [
     "brush",
     "dashed",
     "finite_or_nan",
-    "fit_range",
     "integer_ticks",
     "make_plot",
     "nice_ceiling",

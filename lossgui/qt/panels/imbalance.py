@@ -45,7 +45,7 @@ from lossgui.qt.panels.base import (
     set_range,
     set_title,
 )
-from lossgui.qt.panels.plot_items import Bars
+from lossgui.qt.panels.plot_items import Bars, LogXCurve
 from lossgui.qt.state import AppState
 
 __all__ = ["RATIOS", "ImbalancePanel"]
@@ -90,7 +90,7 @@ class ImbalancePanel(PanelBase):
     count_bars : pg.BarGraphItem
     loss_bars, grad_bars : dict of {'unweighted', 'weighted'} -> pg.BarGraphItem
         Heights in percent.
-    ratio_loss_curve, ratio_share_curve : pg.PlotDataItem
+    ratio_loss_curve, ratio_share_curve : LogXCurve
         Reduced loss (left axis) and minority gradient share in % (right axis)
         against the weight ratio (log x).
     buttons : dict of {'inverse', 'sqrt', 'effective', 'pos_weight', 'clear'} -> QPushButton
@@ -194,7 +194,9 @@ class ImbalancePanel(PanelBase):
     def _build_ratio_plot(self) -> None:
         item = self.ratio_plot.getPlotItem()
         item.setLogMode(x=True)
-        self.ratio_loss_curve = item.plot(pen=pen("blue", 2.5))
+        # LogXCurves, not PlotDataItems: both change with every edit (see LogXCurve).
+        self.ratio_loss_curve = LogXCurve(pen=pen("blue", 2.5))
+        item.addItem(self.ratio_loss_curve)
         # Each axis label takes its curve's colour: no legend to cover the curves.
         item.getAxis("left").setLabel("reduced loss (nats)", color=COLORS["blue"])
         self._share_view = pg.ViewBox()
@@ -210,8 +212,7 @@ class ImbalancePanel(PanelBase):
         item.getAxis("right").setLabel("minority |grad| share (%)", color=COLORS["red"])
         self._share_view.setXLink(item)
         self._share_view.setYRange(0, 100)
-        self.ratio_share_curve = pg.PlotDataItem(pen=pen("red", 2.5))
-        self.ratio_share_curve.setLogMode(True, False)
+        self.ratio_share_curve = LogXCurve(pen=pen("red", 2.5))
         self._share_view.addItem(self.ratio_share_curve)
         self.ratio_line = pg.InfiniteLine(
             pen=pen("grey", 1.5), label="current {value:.2g}", labelOpts=LINE_LABEL
@@ -360,8 +361,8 @@ class ImbalancePanel(PanelBase):
         )
         if problem is not None:
             set_title(self.ratio_plot, "No weight sweep here (see tooltip)", size="9pt")
-            self.ratio_loss_curve.setData([], [])
-            self.ratio_share_curve.setData([], [])
+            self.ratio_loss_curve.set_xy([], [])
+            self.ratio_share_curve.set_xy([], [])
             return
         sweep = self.derived(
             ("loss_vs_weight_ratio", m),
@@ -395,5 +396,5 @@ class ImbalancePanel(PanelBase):
         for bars in (self.loss_bars, self.grad_bars):
             for item in bars.values():
                 item.setOpts(x=empty, height=empty)
-        self.ratio_loss_curve.setData([], [])
-        self.ratio_share_curve.setData([], [])
+        self.ratio_loss_curve.set_xy([], [])
+        self.ratio_share_curve.set_xy([], [])

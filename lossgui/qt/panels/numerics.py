@@ -30,6 +30,7 @@ from lossgui.qt.panels.base import (
     set_line,
     set_range,
 )
+from lossgui.qt.panels.plot_items import LogXCurve
 from lossgui.qt.state import AppState
 
 __all__ = ["MAX_LOGIT_RANGE", "NumericsPanel"]
@@ -41,19 +42,6 @@ POINTS = 400
 DRAW_EVERY = 2
 DTYPES = ("float32", "float64")
 _COLORS = {"float32": "orange", "float64": "blue"}
-
-
-class _LogXCurve(pg.PlotCurveItem):
-    """A curve of a log-x plot: draws log10(x), exports x as it is (CSV)."""
-
-    def set_xy(self, x: np.ndarray, y: np.ndarray) -> None:
-        """Show points (x, y), x > 0; NaN in y leaves gaps."""
-        self._linear_x = x
-        self.setData(np.log10(x), y, connect="finite")
-
-    def getOriginalDataset(self) -> tuple[np.ndarray | None, np.ndarray | None]:
-        # pyqtgraph's CSV exporter asks for this: the numbers, not their logarithms.
-        return getattr(self, "_linear_x", None), self.getData()[1]
 
 
 def _fmt(value: float) -> str:
@@ -159,9 +147,9 @@ class NumericsPanel(PanelBase):
 
         # PlotCurveItems, not PlotDataItems: all eight change on every edit of the row,
         # and a PlotDataItem's bookkeeping costs more than its curve (log10(x) is taken
-        # by _LogXCurve: the axes are in log mode, a PlotCurveItem does not convert).
+        # by LogXCurve: the axes are in log mode, a PlotCurveItem does not convert).
         self._log_floor: float | None = None  # see log_floor
-        self.curves: dict[tuple[str, str, str], _LogXCurve] = {}
+        self.curves: dict[tuple[str, str, str], LogXCurve] = {}
         self.overflow_lines: dict[tuple[str, str], pg.InfiniteLine] = {}
         self.current_lines: list[pg.InfiniteLine] = []
         for quantity, plot in (("softmax", self.prob_plot), ("log_softmax", self.log_plot)):
@@ -173,7 +161,7 @@ class NumericsPanel(PanelBase):
                     ("stable", pen(color, 3)),
                     ("naive", dashed("red" if dt == "float32" else "purple", 2)),
                 ):
-                    curve = _LogXCurve(pen=curve_pen, name=f"{form} {dt}" if named else None)
+                    curve = LogXCurve(pen=curve_pen, name=f"{form} {dt}" if named else None)
                     plot.addItem(curve)
                     self.curves[(quantity, dt, form)] = curve
                 line = pg.InfiniteLine(

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QGraphicsTextItem
 __all__ = [
     "Bars",
     "GridAxis",
+    "LogXCurve",
     "StickyViewBox",
     "cache_item_pixmaps",
     "items_uncached",
@@ -321,6 +322,24 @@ class Bars(pg.BarGraphItem):
         if self._bounds is None:
             self._bounds = super().boundingRect()
         return QRectF(self._bounds)
+
+
+class LogXCurve(pg.PlotCurveItem):
+    """A curve of a log-x plot: takes x as it is, draws log10(x), exports x as it is (CSV).
+
+    pyqtgraph's PlotDataItem maps x to log10 itself, with bookkeeping on every
+    change that costs more than the curve; a PlotCurveItem does not map, so this
+    one does.
+    """
+
+    def set_xy(self, x: Any, y: Any) -> None:
+        """Show points (x, y), x > 0; NaN in y leaves gaps."""
+        self._linear_x = np.asarray(x, dtype=np.float64)
+        self.setData(np.log10(self._linear_x), np.asarray(y, dtype=np.float64), connect="finite")
+
+    def getOriginalDataset(self) -> tuple[np.ndarray | None, np.ndarray | None]:
+        # pyqtgraph's CSV exporter asks for this: the numbers, not their logarithms.
+        return getattr(self, "_linear_x", None), self.getData()[1]
 
 
 def _cached_kinds() -> tuple[type, ...]:
