@@ -55,7 +55,7 @@ def _fmt(value: float) -> str:
 #: Rows whose largest |logit| is below this are swept as if they were all zero.
 _TINY = 1e-30
 #: Room around the y ranges, as a fraction of their span.
-_PROB_PAD = 0.04
+_Y_PAD = 0.04
 
 
 def _finite_min(arrays: list[np.ndarray]) -> float:
@@ -145,10 +145,10 @@ class NumericsPanel(PanelBase):
         self._layout.addWidget(self.table_label)
         hold_label(self.table_label)
 
+        self._log_floor: float | None = None  # see log_floor
         # PlotCurveItems, not PlotDataItems: all eight change on every edit of the row,
         # and a PlotDataItem's bookkeeping costs more than its curve (log10(x) is taken
         # by LogXCurve: the axes are in log mode, a PlotCurveItem does not convert).
-        self._log_floor: float | None = None  # see log_floor
         self.curves: dict[tuple[str, str, str], LogXCurve] = {}
         self.overflow_lines: dict[tuple[str, str], pg.InfiniteLine] = {}
         self.current_lines: list[pg.InfiniteLine] = []
@@ -217,10 +217,10 @@ class NumericsPanel(PanelBase):
         # measure all eight curves again. Probabilities have their own fixed axis; the
         # log-probabilities' floor moves in coarse steps (see log_floor), so a drag of
         # the row rarely changes the axis (a new range redraws the whole plot).
-        set_range(self.prob_plot, "y", -_PROB_PAD, 1.0 + _PROB_PAD)
+        set_range(self.prob_plot, "y", -_Y_PAD, 1.0 + _Y_PAD)
         self._log_floor = log_floor(self._log_floor, _finite_min(shown["log_softmax"]))
         floor = self._log_floor
-        set_range(self.log_plot, "y", -floor * (1 + _PROB_PAD), _PROB_PAD * floor)
+        set_range(self.log_plot, "y", -floor * (1 + _Y_PAD), _Y_PAD * floor)
         for (quantity, dt), line in self.overflow_lines.items():
             per_class = getattr(sweep.curves[dt], f"first_bad_{quantity}")
             if quantity == "softmax":
