@@ -35,6 +35,7 @@ from lossgui.qt.panels.base import (
     COLORS,
     PanelBase,
     brush,
+    fit_range,
     make_plot,
     pen,
     safe_slot,
@@ -269,6 +270,10 @@ class SampleTable(PanelBase):
         self.stats = stats
         self.model.set_target_classes(evaluation, stats.classes)
         self.histogram.setData(stats.edges, stats.counts)
+        # Fitted from the values at hand: left to pyqtgraph, each paint after an edit
+        # would measure the plot's items again. The bars stand on 0.
+        fit_range(self.hist_plot, "x", [stats.edges])
+        fit_range(self.hist_plot, "y", [stats.counts, np.zeros(1)])
         self._write_summary()
         self._show_selection()
 

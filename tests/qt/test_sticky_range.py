@@ -43,3 +43,35 @@ def test_a_first_fit_has_no_headroom():
     """Nothing moved yet: a probability plot fits [0, 1] snugly, not [-0.2, 1.2]."""
     lo, hi = StickyViewBox.sticky_range([np.inf, -np.inf], [-0.05, 1.05])
     assert -0.1 < lo <= -0.05 and 1.05 <= hi < 1.1
+
+
+def test_plots_redrawn_on_every_edit_hold_their_data_without_pyqtgraphs_measuring(qtbot, state):
+    """The loss curve, the weight sweep and the histogram set their own y ranges.
+
+    Left automatic, pyqtgraph measures every item of a plot on the paint after
+    each change; these plots change with every edit, so they fit themselves from
+    the values they draw, and the range must still hold all of them.
+    """
+    from lossgui.qt.panels.imbalance import ImbalancePanel
+    from lossgui.qt.panels.loss_curve import LossCurvePanel
+    from lossgui.qt.sample_table import SampleTable
+    from tests.qt.panel_helpers import curve_xy, make
+
+    loss = make(qtbot, LossCurvePanel, state)
+    imbalance = make(qtbot, ImbalancePanel, state)
+    samples = make(qtbot, SampleTable, state)
+    for k, value in enumerate((5.0, -7.0, 0.3, 12.0)):
+        state.edit(lambda d, v=value, r=k % 3: d.with_cell(r, 1, v), "edit")
+        checks = [
+            (loss.loss_plot, [loss.sample_curve, loss.batch_curve]),
+            (imbalance.ratio_plot, [imbalance.ratio_loss_curve]),
+            (samples.hist_plot, [samples.histogram]),
+        ]
+        for plot, curves in checks:
+            view = plot.getViewBox()
+            assert view.autoRangeEnabled()[1] is False
+            lo, hi = view.viewRange()[1]
+            for curve in curves:
+                y = curve_xy(curve)[1]
+                y = y[np.isfinite(y)]
+                assert y.size and lo <= y.min() and y.max() <= hi

@@ -32,6 +32,7 @@ from lossgui.qt.panels.plot_items import (
     over_background,
 )
 from lossgui.qt.panels.plot_updates import (
+    fit_range,
     nice_ceiling,
     same_values,
     set_axis_label,
@@ -56,6 +57,7 @@ __all__ = [
     "brush",
     "dashed",
     "finite_or_nan",
+    "fit_range",
     "integer_ticks",
     "make_plot",
     "nice_ceiling",

@@ -34,6 +34,7 @@ from lossgui.qt.panels.base import (
     LINE_LABEL,
     PanelBase,
     brush,
+    fit_range,
     integer_ticks,
     make_plot,
     nice_ceiling,
@@ -376,6 +377,9 @@ class ImbalancePanel(PanelBase):
         pad = 0.02 * float(span[1] - span[0])
         set_range(self.ratio_plot, "x", float(span[0]) - pad, float(span[1]) + pad)
         set_curve(self.ratio_loss_curve, sweep.ratios, sweep.loss)
+        # Fitted from the values at hand: left to pyqtgraph, each paint after an edit
+        # would measure the plot's items again.
+        fit_range(self.ratio_plot, "y", [sweep.loss])
         set_curve(self.ratio_share_curve, sweep.ratios, 100 * sweep.minority_grad_share)
         weights = doc.option("weight")
         ratio = 1.0

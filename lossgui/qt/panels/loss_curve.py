@@ -31,6 +31,7 @@ from lossgui.qt.panels.base import (
     PanelBase,
     dashed,
     finite_or_nan,
+    fit_range,
     make_plot,
     pen,
     safe_slot,
@@ -265,6 +266,12 @@ class LossCurvePanel(PanelBase):
             # then never makes pyqtgraph measure every curve again.
             pad = 0.02 * (hi - lo)
             set_range(self.loss_plot, "x", lo - pad, hi + pad)
+            # And y from the curves shown: left to pyqtgraph, each paint after an edit
+            # would measure the plot's items again.
+            shown = [self.sample_curve, self.batch_curve]
+            shown += [c for c in self.overlay_curves.values() if c.scene() is not None]
+            values = [c.getData()[1] for c in shown]
+            fit_range(self.loss_plot, "y", [v for v in values if v is not None])
 
         self._updating = True
         try:

@@ -13,9 +13,10 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 
-from lossgui.qt.panels.plot_items import LogXCurve
+from lossgui.qt.panels.plot_items import LogXCurve, StickyViewBox
 
 __all__ = [
+    "fit_range",
     "nice_ceiling",
     "same_values",
     "set_axis_label",
@@ -113,6 +114,37 @@ def set_range(plot: pg.PlotWidget | pg.ViewBox, axis: str, lo: float, hi: float)
         view.setXRange(lo, hi, padding=0)
     else:
         view.setYRange(lo, hi, padding=0)
+
+
+def fit_range(
+    plot: pg.PlotWidget, axis: str, arrays: list[np.ndarray], pad: float = 0.04
+) -> None:
+    """Fit the ``axis`` range to the finite values of ``arrays``, holding it still meanwhile.
+
+    What pyqtgraph's automatic range does, with the rules of
+    :class:`~lossgui.qt.panels.plot_items.StickyViewBox`, but from values the
+    panel already has: pyqtgraph measures every item of the plot again on each
+    paint after a change, which costs more than the curves themselves.
+    """
+    lows, highs = [], []
+    for values in arrays:
+        finite = np.asarray(values, dtype=np.float64)
+        finite = finite[np.isfinite(finite)]
+        if finite.size:
+            lows.append(float(finite.min()))
+            highs.append(float(finite.max()))
+    if not lows:
+        return
+    lo, hi = min(lows), max(highs)
+    span = hi - lo if hi > lo else max(abs(hi), 1.0)
+    lo, hi = lo - pad * span, hi + pad * span
+    view = plot.getViewBox()
+    index = 0 if axis == "x" else 1
+    # While automatic, there is no range of the panel's own to keep.
+    current = [np.inf, -np.inf] if view.autoRangeEnabled()[index] else view.viewRange()[index]
+    wanted = StickyViewBox.sticky_range(current, [lo, hi])
+    if wanted is not None:
+        set_range(plot, axis, *wanted)
 
 
 def nice_ceiling(value: float) -> float:
