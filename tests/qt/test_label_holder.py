@@ -25,21 +25,26 @@ def _LayoutRequests() -> _Events:
     return _Events(QEvent.Type.LayoutRequest)
 
 
-@pytest.fixture
-def window(qtbot):
+def _shown_holding(qtbot, label: QLabel, height: int) -> QWidget:
+    """A 300 px wide window: ``label`` held at the top, a button below it, then space."""
     top = QWidget()
     layout = QVBoxLayout(top)
-    top.label = QLabel("value = 1.2345", top)
-    layout.addWidget(top.label)
+    top.label = label
+    layout.addWidget(label)
     top.below = QPushButton("below", top)
     layout.addWidget(top.below)
     layout.addStretch(1)
     qtbot.addWidget(top)
-    top.resize(300, 200)
-    top.holder = hold_label(top.label)
+    top.resize(300, height)
+    top.holder = hold_label(label)
     top.show()
     qtbot.waitExposed(top)
     return top
+
+
+@pytest.fixture
+def window(qtbot):
+    return _shown_holding(qtbot, QLabel("value = 1.2345"), 200)
 
 
 def test_a_held_label_sits_where_the_label_was(window):
@@ -99,20 +104,10 @@ def test_text_set_before_the_window_shows_gets_its_room(qtbot):
 @pytest.fixture
 def wrapping(qtbot):
     """A selectable, word-wrapping label (as the panels' captions), held, 300 px wide."""
-    top = QWidget()
-    layout = QVBoxLayout(top)
-    top.label = QLabel("Row 3, class 0: a caption that wraps onto a second line here", top)
-    top.label.setWordWrap(True)
-    top.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    layout.addWidget(top.label)
-    top.below = QPushButton("below", top)
-    layout.addWidget(top.below)
-    layout.addStretch(1)
-    qtbot.addWidget(top)
-    top.resize(300, 300)
-    top.holder = hold_label(top.label)
-    top.show()
-    qtbot.waitExposed(top)
+    label = QLabel("Row 3, class 0: a caption that wraps onto a second line here")
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    top = _shown_holding(qtbot, label, 300)
     QApplication.processEvents()
     return top
 
