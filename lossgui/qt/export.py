@@ -209,11 +209,15 @@ def enable_plot_exports(plots: Iterable[pg.PlotWidget]) -> None:
 
     The dialog offers an image (PNG, TIF, JPG), SVG (through Qt, see
     :class:`QtSvgExporter`), CSV of the plotted data and the other exporters
-    pyqtgraph registers.
+    pyqtgraph registers. The menu keeps the view's own entries (view all, axis
+    ranges, mouse mode) but not pyqtgraph's "Plot Options" (FFT, log axes,
+    averaging, downsampling, alpha): those transform the data behind the
+    panel's back, and on bars and the panels' light curves they raise
+    AttributeError from inside the event loop.
     """
     _use_qt_svg_exporter()
     for plot in plots:
-        plot.getPlotItem().setMenuEnabled(True, True)
+        plot.getPlotItem().setMenuEnabled(False, enableViewBoxMenu=True)
 
 
 def export_plot(plot: pg.PlotWidget, path: str | Path) -> Path:
