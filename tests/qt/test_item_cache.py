@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QApplication, QGraphicsItem
 from lossgui.document_convert import default_document, randomized, resize
 from lossgui.qt.panels.loss_curve import LossCurvePanel
 from lossgui.qt.panels.numerics import NumericsPanel
-from lossgui.qt.panels.plot_items import items_uncached
+from lossgui.qt.panels.plot_items import LogXCurve, items_uncached
 from lossgui.qt.panels.sigmoid_softmax import SigmoidSoftmaxPanel
 from lossgui.qt.state import AppState
 
@@ -36,7 +36,12 @@ def test_cached_plots_after_edits_look_like_plots_painted_afresh(qtbot, panel_cl
     panel.resize(700, 500)
     panel.show()
     qtbot.waitExposed(panel)
-    curves = [i for p in panel.plots for i in p.scene().items() if isinstance(i, pg.PlotCurveItem)]
+    curves = [
+        i
+        for p in panel.plots
+        for i in p.scene().items()
+        if isinstance(i, (pg.PlotCurveItem, LogXCurve))
+    ]
     assert curves and all(c.cacheMode() == CACHED for c in curves)
     state.select(2, 1)
     for value in (-3.0, 4.0, 0.5):  # the selected cell moves: lines, curves, labels change

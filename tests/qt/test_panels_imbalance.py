@@ -40,8 +40,10 @@ def test_imbalance_bars_equal_core(qtbot, qapp):
         dtype=doc.dtype,
         ratios=RATIOS,
     )
-    np.testing.assert_allclose(panel.ratio_loss_curve.yData, sweep.loss)
-    np.testing.assert_allclose(panel.ratio_share_curve.yData, 100 * sweep.minority_grad_share)
+    np.testing.assert_allclose(panel.ratio_loss_curve.getData()[1], sweep.loss)
+    np.testing.assert_allclose(
+        panel.ratio_share_curve.getData()[1], 100 * sweep.minority_grad_share
+    )
     assert str(balance.minority) in panel.info_label.text()
 
 
@@ -91,7 +93,7 @@ def test_focal_loss_disables_weight_buttons(qtbot, state):
     state.edit(lambda d: d.with_loss("sigmoid_focal_loss"), "switch")
     assert not panel.buttons["inverse"].isEnabled()
     assert "no per-class weight" in panel.buttons["inverse"].toolTip()
-    assert panel.ratio_loss_curve.yData is None or len(panel.ratio_loss_curve.yData) == 0
+    assert len(panel.ratio_loss_curve.getData()[1]) == 0
 
 
 def test_weight_sweep_layers_grid_lines_under_both_curves(qtbot, state):

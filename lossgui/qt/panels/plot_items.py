@@ -15,7 +15,7 @@ import numpy as np
 import pyqtgraph as pg
 from pyqtgraph.graphicsItems.LegendItem import ItemSample
 from PySide6.QtCore import QLineF, QRectF
-from PySide6.QtGui import QColor, QPainter, QPen, QPicture
+from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen, QPicture
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QGraphicsTextItem
 
 __all__ = [
@@ -324,22 +324,94 @@ class Bars(pg.BarGraphItem):
         return QRectF(self._bounds)
 
 
-class LogXCurve(pg.PlotCurveItem):
+class LogXCurve(pg.GraphicsObject):
     """A curve of a log-x plot: takes x as it is, draws log10(x), exports x as it is (CSV).
 
-    pyqtgraph's PlotDataItem maps x to log10 itself, with bookkeeping on every
-    change that costs more than the curve; a PlotCurveItem does not map, so this
-    one does.
+    One ``QPainterPath`` stroked by Qt, for curves that change on every drag
+    step (the numerics sweep, the weight sweep). pyqtgraph's PlotCurveItem
+    does much more per change in Python (bounds with NaN checks, pixel
+    padding, fill and segment modes, downsampling) and costs about twice as
+    much per step; its PlotDataItem also maps x to log10 with bookkeeping of
+    its own. This item offers what the legend and the CSV exporter ask of a
+    curve (``name``, ``opts``, ``implements('plotData')``, ``getData``,
+    ``getOriginalDataset``).
+
+    Parameters
+    ----------
+    pen : anything pg.mkPen takes
+        Cosmetic (a width in pixels), as pyqtgraph's pens are.
+    name : str, optional
+        The legend's entry.
     """
 
-    def set_xy(self, x: Any, y: Any) -> None:
-        """Show points (x, y), x > 0; NaN in y leaves gaps."""
-        self._linear_x = np.asarray(x, dtype=np.float64)
-        self.setData(np.log10(self._linear_x), np.asarray(y, dtype=np.float64), connect="finite")
+    def __init__(self, pen: Any = None, name: str | None = None) -> None:
+        super().__init__()
+        self._pen = pg.mkPen(pen)
+        self._name = name
+        self._path = QPainterPath()
+        self._bounds: QRectF | None = QRectF()
+        self._pad: tuple[float, float] | None = None  # in local units; see boundingRect
+        self._linear_x = np.zeros(0)
+        self._x = np.zeros(0)
+        self._y = np.zeros(0)
+        # What pyqtgraph's ItemSample (the legend entry) reads from a curve.
+        self.opts = {"pen": self._pen, "antialias": pg.getConfigOption("antialias")}
 
-    def getOriginalDataset(self) -> tuple[np.ndarray | None, np.ndarray | None]:
+    def set_xy(self, x: Any, y: Any) -> None:
+        """Show points (x, y), x > 0, shape (K,) each; NaN or inf in y leaves gaps."""
+        self._linear_x = np.asarray(x, dtype=np.float64)
+        self._x = np.log10(self._linear_x)
+        self._y = np.asarray(y, dtype=np.float64)
+        # Non-finite points break the line (as pyqtgraph's connect="finite").
+        self._path = (
+            pg.arrayToQPath(self._x, self._y, connect="finite") if self._x.size else QPainterPath()
+        )
+        self.prepareGeometryChange()
+        self._bounds = None
+        self.update()
+
+    # ----------------------------------------------- what pyqtgraph asks of curves
+    def name(self) -> str | None:
+        return self._name
+
+    def implements(self, interface: str | None = None) -> bool | list[str]:
+        return ["plotData"] if interface is None else interface == "plotData"
+
+    def getData(self) -> tuple[np.ndarray, np.ndarray]:
+        """The points as drawn: (log10 x, y)."""
+        return self._x, self._y
+
+    def getOriginalDataset(self) -> tuple[np.ndarray, np.ndarray]:
         # pyqtgraph's CSV exporter asks for this: the numbers, not their logarithms.
-        return getattr(self, "_linear_x", None), self.getData()[1]
+        return self._linear_x, self._y
+
+    # ---------------------------------------------------------------- drawing
+    def viewTransformChanged(self) -> None:
+        self.prepareGeometryChange()
+        self._bounds = None
+        self._pad = None  # a number of pixels: other local units in another view
+
+    def boundingRect(self) -> QRectF:
+        if self._bounds is None:
+            # The points' box plus half the pen's width in pixels (and one for antialiasing).
+            box = self._path.controlPointRect()
+            if self._path.elementCount():
+                if self._pad is None:
+                    px, py = self.pixelVectors()
+                    pad = 0.5 * self._pen.widthF() + 1.0
+                    self._pad = (
+                        pad * px.length() if px is not None else 0.0,
+                        pad * py.length() if py is not None else 0.0,
+                    )
+                dx, dy = self._pad
+                box = box.adjusted(-dx, -dy, dx, dy)
+            self._bounds = box
+        return self._bounds
+
+    def paint(self, painter: QPainter, option: Any, widget: Any = None) -> None:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, bool(self.opts["antialias"]))
+        painter.setPen(self._pen)
+        painter.drawPath(self._path)
 
 
 def _cached_kinds() -> tuple[type, ...]:
@@ -350,6 +422,7 @@ def _cached_kinds() -> tuple[type, ...]:
     # QGraphicsTextItem inside it, which holds the text, is Qt's own and does.
     return (
         pg.PlotCurveItem,
+        LogXCurve,
         pg.ScatterPlotItem,
         pg.BarGraphItem,
         pg.AxisItem,
