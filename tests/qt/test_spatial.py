@@ -332,7 +332,7 @@ def test_plots_hold_both_tabs_so_the_window_exports_them(qtbot) -> None:
     assert panel.plots == [*panel.pixel_plots, *panel.binary_view.plots]
     assert len(panel.binary_view.plots) == 3
     # The window turns on pyqtgraph's Export... menu for every plot in ``plots``.
-    assert all(p.getPlotItem().menuEnabled() for p in panel.binary_view.plots)
+    assert all(p.getPlotItem().getViewBox().menuEnabled() for p in panel.binary_view.plots)
 
 
 def test_gradient_bar_labels_show_for_small_gradients(panel: SpatialPanel) -> None:
