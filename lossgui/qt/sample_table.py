@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPointF, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -41,6 +40,7 @@ from lossgui.qt.panels.base import (
     safe_slot,
     set_line,
 )
+from lossgui.qt.panels.marker_line import MarkerLine
 from lossgui.qt.panels.plot_items import Bars
 from lossgui.qt.sample_table_model import (
     LOSS,
@@ -138,7 +138,7 @@ class SampleTable(PanelBase):
         ``plots`` holds both (the window exports them).
     histogram : pg.PlotDataItem
         Counts of per-sample losses (ignored samples left out), step style.
-    selected_line : pg.InfiniteLine
+    selected_line : MarkerLine
         The selected sample's loss on the histogram.
     class_bars : pg.BarGraphItem
         Summed loss per target class; the selected sample's class is highlighted.
@@ -205,13 +205,13 @@ class SampleTable(PanelBase):
             pen=pen("blue", 1.5),
             brush=brush("blue", 110),
         )
-        self.selected_line = pg.InfiniteLine(
-            angle=90,
-            pen=pen("orange", 2),
+        self.selected_line = MarkerLine(
+            self.hist_plot,
+            pen("orange", 2),
             label="selected",
-            labelOpts={"position": 0.9, "color": COLORS["orange"]},
+            label_at=0.9,
+            label_color=COLORS["orange"],
         )
-        self.hist_plot.addItem(self.selected_line)
         self.class_plot = make_plot(
             "Summed loss by target class", "target class", "summed loss (nats)", legend=None
         )

@@ -25,6 +25,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QShowEvent
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from lossgui.qt.panels.marker_line import MarkerLine
 from lossgui.qt.panels.plot_items import (
     GridAxis,
     StickyViewBox,
@@ -60,6 +61,7 @@ __all__ = [
     "fit_range",
     "integer_ticks",
     "make_plot",
+    "marker",
     "nice_ceiling",
     "pen",
     "safe_slot",
@@ -108,6 +110,16 @@ def brush(color: str, alpha: int = 200) -> Any:
     pass behind them).
     """
     return pg.mkBrush(over_background(QColor(COLORS.get(color, color)), alpha))
+
+
+def marker(plot: pg.PlotWidget, line_pen: Any, **options: Any) -> MarkerLine:
+    """A :class:`MarkerLine` in ``plot`` whose label looks like :data:`LINE_LABEL`.
+
+    ``options`` are MarkerLine's (vertical, label, label_at, value, ...).
+    """
+    options.setdefault("label_color", LINE_LABEL["color"])
+    options.setdefault("label_fill", pg.mkColor(LINE_LABEL["fill"]))
+    return MarkerLine(plot, line_pen, **options)
 
 
 def finite_or_nan(values: np.ndarray) -> np.ndarray:

@@ -17,8 +17,10 @@ from lossgui.qt.label_holder import hold_label, set_text
 from lossgui.qt.panels.base import (
     PanelBase,
     brush,
+    dashed,
     integer_ticks,
     make_plot,
+    marker,
     nice_ceiling,
     pen,
     set_bars,
@@ -44,7 +46,7 @@ class EntropyKLPanel(PanelBase):
         KL bars start (``y0``) on top of the entropy bars.
     ce_points : pg.ScatterPlotItem
         The per-sample cross entropy.
-    selected_line : pg.InfiniteLine
+    selected_line : MarkerLine
         The selected row.
     note_label : QLabel
         What the bars assume (one-hot targets, smoothing, weights left out).
@@ -90,8 +92,7 @@ class EntropyKLPanel(PanelBase):
         legend.addItem(self.entropy_bars, "entropy H(q)")
         legend.addItem(self.kl_bars, "KL(q ‖ p)")
         legend.addItem(self.ce_points, "cross entropy")
-        self.selected_line = pg.InfiniteLine(pen=pen("grey", 2, pg.QtCore.Qt.PenStyle.DashLine))
-        self.plot.addItem(self.selected_line)
+        self.selected_line = marker(self.plot, dashed("grey", 2))
         self.refresh()
 
     def _redraw(self) -> None:

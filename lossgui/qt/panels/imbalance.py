@@ -31,12 +31,12 @@ from lossgui.qt.flow_layout import FlowLayout
 from lossgui.qt.label_holder import hold_label, set_text
 from lossgui.qt.panels.base import (
     COLORS,
-    LINE_LABEL,
     PanelBase,
     brush,
     fit_range,
     integer_ticks,
     make_plot,
+    marker,
     nice_ceiling,
     pen,
     safe_slot,
@@ -215,10 +215,7 @@ class ImbalancePanel(PanelBase):
         self._share_view.setYRange(0, 100)
         self.ratio_share_curve = LogXCurve(pen=pen("red", 2.5))
         self._share_view.addItem(self.ratio_share_curve)
-        self.ratio_line = pg.InfiniteLine(
-            pen=pen("grey", 1.5), label="current {value:.2g}", labelOpts=LINE_LABEL
-        )
-        item.addItem(self.ratio_line)
+        self.ratio_line = marker(self.ratio_plot, pen("grey", 1.5), label="current")
         item.vb.sigResized.connect(self._sync_share_view)
 
     def _sync_share_view(self) -> None:
@@ -391,8 +388,7 @@ class ImbalancePanel(PanelBase):
         if np.isfinite(ratio) and ratio > 0:
             # The line lives in the log-x view's coordinates.
             set_line(self.ratio_line, np.log10(ratio))
-            if self.ratio_line.label.format != f"current {ratio:.3g}":
-                self.ratio_line.label.setFormat(f"current {ratio:.3g}")
+            self.ratio_line.set_label(f"current {ratio:.3g}")
 
     def _clear(self) -> None:
         empty = np.zeros(0)

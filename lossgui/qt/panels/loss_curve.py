@@ -33,6 +33,7 @@ from lossgui.qt.panels.base import (
     finite_or_nan,
     fit_range,
     make_plot,
+    marker,
     pen,
     safe_slot,
     set_axis_label,
@@ -160,7 +161,7 @@ class LossCurvePanel(PanelBase):
             curve = pg.PlotDataItem(pen=dashed(_OVERLAY_COLORS[name], 1.8), name=label)
             self.overlay_curves[name] = curve
         self.grad_curve = self.grad_plot.plot(pen=pen("red", 2.0), name="d batch loss / d x")
-        self.grad_plot.addItem(pg.InfiniteLine(pos=0.0, angle=0, pen=pen("grey", 1)))
+        marker(self.grad_plot, pen("grey", 1), vertical=False)  # gradient 0
 
         self.value_line = pg.InfiniteLine(
             movable=True,
@@ -171,8 +172,7 @@ class LossCurvePanel(PanelBase):
         )
         self.value_line.setToolTip("Drag to change the selected logit (one undo step per drag).")
         self.loss_plot.addItem(self.value_line)
-        self.grad_value_line = pg.InfiniteLine(pen=pen("grey", 1.5))
-        self.grad_plot.addItem(self.grad_value_line)
+        self.grad_value_line = marker(self.grad_plot, pen("grey", 1.5))
         self.value_line.sigPositionChanged.connect(self._on_line_moved)
         self.value_line.sigPositionChangeFinished.connect(self._on_drag_finished)
         self.refresh()

@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
@@ -20,16 +19,17 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 from lossgui.core.sweeps import numerics
 from lossgui.qt.label_holder import hold_label, set_text
 from lossgui.qt.panels.base import (
-    LINE_LABEL,
     PanelBase,
     dashed,
     finite_or_nan,
     make_plot,
+    marker,
     nice_ceiling,
     pen,
     set_line,
     set_range,
 )
+from lossgui.qt.panels.marker_line import MarkerLine
 from lossgui.qt.panels.plot_items import LogXCurve
 from lossgui.qt.state import AppState
 
@@ -95,14 +95,14 @@ class NumericsPanel(PanelBase):
 
     Attributes
     ----------
-    curves : dict of (quantity, dtype, form) -> pg.PlotDataItem
+    curves : dict of (quantity, dtype, form) -> LogXCurve
         quantity 'softmax' or 'log_softmax', form 'naive' or 'stable'; x is the
         scaled row's largest |logit|, y the selected class's value (non-finite
         values left as gaps).
-    overflow_lines : dict of (quantity, dtype) -> pg.InfiniteLine
+    overflow_lines : dict of (quantity, dtype) -> MarkerLine
         Where the naive form first stops being finite (hidden if it never does):
         anywhere in the row for softmax, in the selected class for log_softmax.
-    current_lines : list of pg.InfiniteLine
+    current_lines : list of MarkerLine
         The row as it is (scale 1).
     table_label : QLabel
         The row's current values, naive and stable, in both dtypes.
@@ -150,8 +150,8 @@ class NumericsPanel(PanelBase):
         # and a PlotDataItem's bookkeeping costs more than its curve (log10(x) is taken
         # by LogXCurve: the axes are in log mode, a PlotCurveItem does not convert).
         self.curves: dict[tuple[str, str, str], LogXCurve] = {}
-        self.overflow_lines: dict[tuple[str, str], pg.InfiniteLine] = {}
-        self.current_lines: list[pg.InfiniteLine] = []
+        self.overflow_lines: dict[tuple[str, str], MarkerLine] = {}
+        self.current_lines: list[MarkerLine] = []
         for quantity, plot in (("softmax", self.prob_plot), ("log_softmax", self.log_plot)):
             plot.getPlotItem().setLogMode(x=True)
             for dt in DTYPES:
@@ -164,18 +164,13 @@ class NumericsPanel(PanelBase):
                     curve = LogXCurve(pen=curve_pen, name=f"{form} {dt}" if named else None)
                     plot.addItem(curve)
                     self.curves[(quantity, dt, form)] = curve
-                line = pg.InfiniteLine(
-                    pen=dashed("red" if dt == "float32" else "purple", 1.5),
+                self.overflow_lines[(quantity, dt)] = marker(
+                    plot,
+                    dashed("red" if dt == "float32" else "purple", 1.5),
                     label=f"naive {dt} fails",
-                    labelOpts={"position": 0.85 if dt == "float32" else 0.7, **LINE_LABEL},
+                    label_at=0.85 if dt == "float32" else 0.7,
                 )
-                plot.addItem(line)
-                self.overflow_lines[(quantity, dt)] = line
-            current = pg.InfiniteLine(
-                pen=pen("grey", 1.5), label="now", labelOpts={"position": 0.96, **LINE_LABEL}
-            )
-            plot.addItem(current)
-            self.current_lines.append(current)
+            self.current_lines.append(marker(plot, pen("grey", 1.5), label="now", label_at=0.96))
         self.refresh()
 
     def _redraw(self) -> None:
@@ -236,9 +231,7 @@ class NumericsPanel(PanelBase):
             if first >= 0:
                 # Moving a line or re-setting its label re-lays it out: only on a change.
                 set_line(line, np.log10(x[first]))
-                label = text.format(dt=dt, x=x[first])
-                if line.label.format != label:
-                    line.label.setFormat(label)
+                line.set_label(text.format(dt=dt, x=x[first]))
         for line in self.current_lines:
             line.setVisible(biggest > 0)
             set_line(line, np.log10(biggest) if biggest > 0 else 0.0)

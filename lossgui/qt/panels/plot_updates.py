@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 
+from lossgui.qt.panels.marker_line import MarkerLine
 from lossgui.qt.panels.plot_items import LogXCurve, StickyViewBox
 
 __all__ = [
@@ -78,8 +79,8 @@ def set_bars(bars: pg.BarGraphItem, **opts: Any) -> bool:
     return True
 
 
-def set_line(line: pg.InfiniteLine, value: float) -> None:
-    """Move an InfiniteLine unless it is already there (or ``value`` is not finite).
+def set_line(line: pg.InfiniteLine | MarkerLine, value: float) -> None:
+    """Move a line unless it is already there (or ``value`` is not finite).
 
     A line at inf or NaN would make pyqtgraph's bounds arithmetic NaN.
     """

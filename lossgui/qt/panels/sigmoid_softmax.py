@@ -22,14 +22,15 @@ from PySide6.QtWidgets import QDoubleSpinBox, QGridLayout, QHBoxLayout, QLabel, 
 from lossgui.core.sweeps import sigmoid_vs_softmax, two_class_at
 from lossgui.qt.label_holder import hold_label, set_text
 from lossgui.qt.panels.base import (
-    LINE_LABEL,
     PanelBase,
     dashed,
     make_plot,
+    marker,
     pen,
     safe_slot,
     set_line,
 )
+from lossgui.qt.panels.marker_line import MarkerLine
 from lossgui.qt.state import AppState
 
 __all__ = ["ZERO_FLOOR", "SigmoidSoftmaxPanel"]
@@ -55,7 +56,7 @@ class SigmoidSoftmaxPanel(PanelBase):
     softmax_curve, sigmoid_curve, ce_curve, bce_curve : pg.PlotDataItem
     difference_curve, loss_difference_curve : pg.PlotDataItem
         |softmax - sigmoid| and |CE - BCE with logits|, exact zeros at ZERO_FLOOR.
-    markers : list of pg.InfiniteLine
+    markers : list of MarkerLine
         The selected row's a - b on each plot.
     summary_label : QLabel
         The selected row's values.
@@ -136,23 +137,17 @@ class SigmoidSoftmaxPanel(PanelBase):
             symbolBrush="#009E73",
             name="|CE − BCE with logits|",
         )
-        floor = pg.InfiniteLine(
-            pos=np.log10(ZERO_FLOOR),
-            angle=0,
-            pen=dashed("grey", 1),
+        marker(
+            self.diff_plot,
+            dashed("grey", 1),
+            vertical=False,
+            value=float(np.log10(ZERO_FLOOR)),
             label=f"0, drawn at {ZERO_FLOOR:g}",
-            labelOpts={"position": 0.5, **LINE_LABEL},
         )
-        self.diff_plot.addItem(floor)
-        self.markers: list[pg.InfiniteLine] = []
-        for i, plot in enumerate(self.plots):
-            line = pg.InfiniteLine(
-                pen=pen("grey", 1.5),
-                label="a − b = {value:.3g}" if i == 0 else None,
-                labelOpts={"position": 0.5, **LINE_LABEL},
-            )
-            plot.addItem(line)
-            self.markers.append(line)
+        self.markers: list[MarkerLine] = [
+            marker(plot, pen("grey", 1.5), label="a − b = {value:.3g}" if i == 0 else "")
+            for i, plot in enumerate(self.plots)
+        ]
 
         for spin in (self.class_a, self.class_b):
             spin.valueChanged.connect(self._on_control_changed)

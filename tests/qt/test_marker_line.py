@@ -1,0 +1,105 @@
+"""MarkerLine: a line at a value of a plot, placed in pixels, following the view."""
+
+from __future__ import annotations
+
+import math
+
+import pyqtgraph as pg
+import pytest
+from PySide6.QtCore import QPointF
+from PySide6.QtWidgets import QApplication
+
+from lossgui.qt.export import QtSvgExporter
+from lossgui.qt.panels.base import marker, pen
+
+
+@pytest.fixture
+def plot(qtbot) -> pg.PlotWidget:
+    widget = pg.PlotWidget()
+    widget.plot([0.0, 10.0], [0.0, 5.0])
+    widget.setXRange(0.0, 10.0, padding=0)
+    widget.setYRange(0.0, 5.0, padding=0)
+    qtbot.addWidget(widget)
+    widget.resize(400, 300)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+def _settle() -> None:
+    for _ in range(3):
+        QApplication.processEvents()
+
+
+def _pixel_x(plot: pg.PlotWidget, x: float) -> float:
+    view = plot.getPlotItem().getViewBox()
+    return view.mapFromView(QPointF(x, 0.0)).x()
+
+
+def test_a_vertical_marker_sits_at_its_value_across_the_view(plot: pg.PlotWidget) -> None:
+    line = marker(plot, pen("grey", 1.5), value=2.5)
+    _settle()
+    view = plot.getPlotItem().getViewBox()
+    assert line.line().x1() == pytest.approx(_pixel_x(plot, 2.5))
+    assert line.line().x1() == line.line().x2()
+    assert line.line().y1() == pytest.approx(0.0)
+    assert line.line().y2() == pytest.approx(view.height())
+
+
+def test_the_marker_follows_a_new_range_and_a_new_size(plot: pg.PlotWidget) -> None:
+    line = marker(plot, pen("grey", 1.5), value=2.5)
+    plot.setXRange(0.0, 5.0, padding=0)
+    _settle()
+    assert line.line().x1() == pytest.approx(_pixel_x(plot, 2.5))
+    plot.resize(600, 350)
+    _settle()
+    view = plot.getPlotItem().getViewBox()
+    assert line.line().x1() == pytest.approx(_pixel_x(plot, 2.5))
+    assert line.line().y2() == pytest.approx(view.height())
+
+
+def test_a_horizontal_marker_sits_at_its_y(plot: pg.PlotWidget) -> None:
+    line = marker(plot, pen("grey", 1), vertical=False, value=4.0)
+    _settle()
+    view = plot.getPlotItem().getViewBox()
+    assert line.line().y1() == pytest.approx(view.mapFromView(QPointF(0.0, 4.0)).y())
+    assert line.line().x2() - line.line().x1() == pytest.approx(view.width())
+
+
+def test_set_value_moves_the_line_and_its_formatted_label(plot: pg.PlotWidget) -> None:
+    line = marker(plot, pen("grey", 1.5), label="x = {value:.3g}", value=1.0)
+    assert line.label_text() == "x = 1"
+    line.setValue(7.25)
+    _settle()
+    assert line.value() == 7.25
+    assert line.label_text() == "x = 7.25"
+    assert line.line().x1() == pytest.approx(_pixel_x(plot, 7.25))
+    line.setValue(math.nan)  # ignored: a line at NaN has no place
+    assert line.value() == 7.25
+    line.set_label("fixed")
+    line.setValue(3.0)
+    assert line.label_text() == "fixed"
+    line.set_label("")
+    assert line.label_text() == ""
+
+
+@pytest.mark.parametrize("value", [0.05, 5.0, 9.95])
+def test_the_label_stays_whole_inside_the_view_and_beside_the_line(
+    plot: pg.PlotWidget, value: float
+) -> None:
+    line = marker(plot, pen("grey", 1.5), label="a long label: 123.456", value=value)
+    _settle()
+    view = plot.getPlotItem().getViewBox()
+    box = line.childItems()[0]
+    rect = box.mapRectToItem(view, box.rect())
+    assert view.rect().contains(rect)
+    # Beside the line, not over it (there is room on one side at these values).
+    assert not (rect.left() < line.line().x1() < rect.right())
+
+
+def test_an_svg_export_draws_the_marker_and_its_label(plot: pg.PlotWidget) -> None:
+    marker(plot, pen("red", 2), label="threshold here", value=5.0)
+    _settle()
+    svg = QtSvgExporter(plot.getPlotItem()).export(toBytes=True)
+    assert svg is not None
+    assert b"threshold here" in svg
