@@ -78,6 +78,30 @@ def test_bars_measure_like_pyqtgraph_after_new_data_and_a_new_range(qtbot):
     assert same_as_pyqtgraph()
 
 
+def test_points_measure_like_pyqtgraph_after_new_points_sizes_and_range(qtbot):
+    from lossgui.qt.panels.plot_items import Points
+
+    plot = pg.PlotWidget()
+    qtbot.addWidget(plot)
+    plot.resize(400, 300)
+    plot.show()
+    points = Points(x=[0.0, 1.0, 2.0], y=[1.0, 3.0, 2.0], size=9)
+    plot.addItem(points)
+    QApplication.processEvents()
+
+    def same_as_pyqtgraph() -> bool:
+        return points.boundingRect() == pg.ScatterPlotItem.boundingRect(points)
+
+    assert same_as_pyqtgraph()
+    points.setData(x=[0.0, 5.0], y=[-4.0, 8.0])
+    assert same_as_pyqtgraph()
+    points.setSize(20)  # the padding is half the largest symbol, in pixels
+    assert same_as_pyqtgraph()
+    plot.setXRange(-10, 30)
+    QApplication.processEvents()
+    assert same_as_pyqtgraph()
+
+
 def test_grid_lines_reach_across_a_view_that_got_wider(qtbot):
     """A left axis keeps its size when its view widens; its grid lines must still follow."""
     from lossgui.qt.panels.base import make_plot

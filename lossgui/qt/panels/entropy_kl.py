@@ -28,7 +28,7 @@ from lossgui.qt.panels.base import (
     set_points,
     set_range,
 )
-from lossgui.qt.panels.plot_items import Bars
+from lossgui.qt.panels.plot_items import Bars, Points
 from lossgui.qt.state import AppState
 
 __all__ = ["MAX_BARS", "EntropyKLPanel"]
@@ -44,7 +44,7 @@ class EntropyKLPanel(PanelBase):
     ----------
     entropy_bars, kl_bars : pg.BarGraphItem
         KL bars start (``y0``) on top of the entropy bars.
-    ce_points : pg.ScatterPlotItem
+    ce_points : Points
         The per-sample cross entropy.
     selected_line : MarkerLine
         The selected row.
@@ -82,7 +82,7 @@ class EntropyKLPanel(PanelBase):
             brush=brush("orange"),
             pen=pen("orange", 0.5),
         )
-        self.ce_points = pg.ScatterPlotItem(
+        self.ce_points = Points(
             symbol="d", size=9, pen=pg.mkPen("#202020", width=1), brush=pg.mkBrush("#F0E442")
         )
         for item in (self.entropy_bars, self.kl_bars, self.ce_points):

@@ -22,6 +22,7 @@ __all__ = [
     "Bars",
     "GridAxis",
     "LogXCurve",
+    "Points",
     "StickyViewBox",
     "cache_item_pixmaps",
     "items_uncached",
@@ -322,6 +323,28 @@ class Bars(pg.BarGraphItem):
         if self._bounds is None:
             self._bounds = super().boundingRect()
         return QRectF(self._bounds)
+
+
+class Points(pg.ScatterPlotItem):
+    """A ScatterPlotItem that measures its bounding box once per change, not per question.
+
+    pyqtgraph's inverts the device transform in Python (its pixel padding) on
+    every ``boundingRect`` call, and Qt asks about six times per paint of the
+    plot, also when only a line elsewhere in it moved. The box is kept while
+    pyqtgraph's own bounds cache (the ``bounds`` list, replaced on every change
+    of the points, their sizes or the view's transform) is the same.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._box: QRectF | None = None
+        self._box_for: object = None
+        super().__init__(*args, **kwargs)
+
+    def boundingRect(self) -> QRectF:
+        if self._box is None or self._box_for is not self.bounds:
+            self._box = QRectF(super().boundingRect())
+            self._box_for = self.bounds  # filled in place by dataBounds, replaced on a change
+        return QRectF(self._box)
 
 
 class LogXCurve(pg.GraphicsObject):

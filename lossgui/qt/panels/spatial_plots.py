@@ -15,7 +15,7 @@ import numpy as np
 import pyqtgraph as pg
 
 from lossgui.qt.panels.base import COLORS, make_plot, pen
-from lossgui.qt.panels.plot_items import Bars
+from lossgui.qt.panels.plot_items import Bars, Points
 from lossgui.qt.panels.spatial_binary import colour_bar, fit_bar_axis, fit_title
 from lossgui.qt.panels.spatial_data import IMAGE_TITLES
 from lossgui.qt.target_brush import PaintableImage, TargetBrush
@@ -36,7 +36,7 @@ class ImagePlots(NamedTuple):
     """The four image plots (IMAGE_TITLES order), with what the panel feeds."""
 
     plots: list[pg.PlotWidget]
-    markers: list[pg.ScatterPlotItem]
+    markers: list[Points]
     images: list[PaintableImage]
     loss_bar: pg.ColorBarItem
     grad_bar: pg.ColorBarItem
@@ -54,7 +54,7 @@ def make_image_plots(
     """
     click = "Click a pixel to select it in the grid and the other plots."
     image_plots: list[pg.PlotWidget] = []
-    markers: list[pg.ScatterPlotItem] = []
+    markers: list[Points] = []
     images: list[PaintableImage] = []
     for title, _tip in IMAGE_TITLES:
         plot = make_plot(title, "column j", "row i", legend=None)
@@ -64,7 +64,7 @@ def make_image_plots(
         image = PaintableImage(axisOrder="row-major", autoDownsample=True)
         image.brush = brush
         plot.addItem(image)
-        marker = pg.ScatterPlotItem(
+        marker = Points(
             size=14, symbol="s", pen=pen("orange", 2.5), brush=None, pxMode=True
         )
         plot.addItem(marker)
