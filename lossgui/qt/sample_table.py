@@ -38,6 +38,7 @@ from lossgui.qt.panels.base import (
     make_plot,
     pen,
     safe_slot,
+    set_curve,
     set_line,
 )
 from lossgui.qt.panels.marker_line import MarkerLine
@@ -269,7 +270,7 @@ class SampleTable(PanelBase):
             return
         self.stats = stats
         self.model.set_target_classes(evaluation, stats.classes)
-        self.histogram.setData(stats.edges, stats.counts)
+        set_curve(self.histogram, stats.edges, stats.counts)  # often the same counts
         # Fitted from the values at hand: left to pyqtgraph, each paint after an edit
         # would measure the plot's items again. The bars stand on 0.
         fit_range(self.hist_plot, "x", [stats.edges])
