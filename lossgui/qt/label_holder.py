@@ -11,8 +11,9 @@ less) room: a different height, or more width than it has.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QSize
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtCore import QEvent, QSize, Qt
+from PySide6.QtGui import QFontMetricsF
+from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 __all__ = ["LabelHolder", "hold_label", "set_text"]
 
@@ -44,6 +45,9 @@ class LabelHolder(QWidget):
         self._minimum = QSize()
         self._wrapped = -1  # the held label's height for its width when it last changed
         self._measured: tuple[object, ...] | None = None  # what was last measured
+        # A plain one-font label's line count and widest line (px) when last measured.
+        self._plain_lines = -1
+        self._plain_width = 0.0
 
     def hold(self, label: QLabel) -> None:
         """Take ``label`` (out of any layout) as this holder's only child."""
@@ -57,6 +61,7 @@ class LabelHolder(QWidget):
         self._minimum = label.minimumSizeHint()
         self._wrapped = -1
         self._measured = None
+        self._plain_lines, self._plain_width = -1, 0.0
         self.updateGeometry()
 
     def follow(self) -> None:
@@ -100,6 +105,17 @@ class LabelHolder(QWidget):
     def _follow_label(self, label: QLabel) -> None:
         """Pass the label's new size on to the layout only if it needs other room."""
         self._measured = self._measure_key(label)
+        if _size_is_fixed(label):
+            return  # the layout takes no size from its hints: nothing to measure
+        plain = _plain_extent(label)
+        if plain is not None and plain[0] == self._plain_lines and plain[1] <= self._plain_width:
+            # As many lines, none wider than the widest measured: same height, and a
+            # narrower text keeps its width. Measuring a selectable label lays out a
+            # text document, twice (size hint and minimum), on every drag step.
+            return
+        # Rich or wrapped text may leave another height: start the plain record afresh.
+        self._plain_lines = plain[0] if plain is not None else -1
+        self._plain_width = max(plain[1], self._plain_width) if plain is not None else 0.0
         # A wrapping label's height at the width it has; the layout may give any
         # label more height than it asks for, so compare what it asks for.
         wraps = label.hasHeightForWidth()
@@ -117,6 +133,25 @@ class LabelHolder(QWidget):
         self._hint = QSize(max(hint.width(), self._hint.width()), hint.height())
         self._minimum = QSize(max(minimum.width(), self._minimum.width()), minimum.height())
         self.updateGeometry()
+
+
+def _size_is_fixed(label: QLabel) -> bool:
+    """Whether a layout ignores the label's width hint and its height is fixed."""
+    ignored = label.sizePolicy().horizontalPolicy() == QSizePolicy.Policy.Ignored
+    return ignored and label.minimumHeight() == label.maximumHeight()
+
+
+def _plain_extent(label: QLabel) -> tuple[int, float] | None:
+    """(lines, widest line's advance in px) of a plain-text label that does not wrap.
+
+    Such a label is as tall as its lines and as wide as its widest line (plus
+    fixed margins); None for rich text or word wrap, whose size needs a layout.
+    """
+    if label.wordWrap() or label.textFormat() != Qt.TextFormat.PlainText:
+        return None
+    lines = label.text().split("\n")
+    metrics = QFontMetricsF(label.font())
+    return len(lines), max(metrics.horizontalAdvance(line) for line in lines)
 
 
 def hold_label(label: QLabel) -> LabelHolder:

@@ -141,6 +141,8 @@ class ResultView(QWidget):
         font.setPointSizeF(font.pointSizeF() * 2.2)
         font.setBold(True)
         self.value_label.setFont(font)
+        # A number: plain text, which the label holder can size without a layout.
+        self.value_label.setTextFormat(Qt.TextFormat.PlainText)
         self.value_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.value_label.setToolTip("Full precision of the computing dtype; select to copy")
         self.stale_label = QLabel(_STALE_TEXT, self)

@@ -142,3 +142,49 @@ def test_a_wrapping_label_gets_the_lines_it_needs_and_keeps_them_otherwise(wrapp
     assert wrapping.below.y() > below
     label = wrapping.label
     assert label.height() >= label.heightForWidth(label.width())
+
+
+class _CountingLabel(QLabel):
+    """Counts the size measurements the holder asks of it."""
+
+    measured = 0
+
+    def sizeHint(self):
+        type(self).measured += 1
+        return super().sizeHint()
+
+
+def test_a_plain_label_is_measured_only_when_it_may_need_more_room(qtbot):
+    label = _CountingLabel("a = 1.000\nb = 2.000")
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    window = _shown_holding(qtbot, label, 200)
+    QApplication.processEvents()
+    hint = window.holder.sizeHint()
+    _CountingLabel.measured = 0
+    set_text(label, "a = 1.5\nb = 2.25")  # as many lines, none wider
+    assert _CountingLabel.measured == 0
+    assert window.holder.sizeHint() == hint
+    set_text(label, "a = 1.5\nb = 2.25 and a much longer line")  # wider: measured, more room
+    assert _CountingLabel.measured > 0
+    assert window.holder.sizeHint().width() > hint.width()
+    _CountingLabel.measured = 0
+    set_text(label, "a\nb\nc")  # another line: measured, taller
+    assert _CountingLabel.measured > 0
+    assert window.holder.sizeHint().height() > hint.height()
+
+
+def test_a_label_of_fixed_height_and_ignored_width_is_never_measured(qtbot):
+    from PySide6.QtWidgets import QSizePolicy
+
+    label = _CountingLabel("64 samples")
+    label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+    label.setFixedHeight(label.fontMetrics().height() + 4)
+    window = _shown_holding(qtbot, label, 200)
+    QApplication.processEvents()
+    _CountingLabel.measured = 0
+    for text in ("a much longer summary than before, " * 3, "x", "two\nlines"):
+        set_text(label, text)
+        QApplication.processEvents()
+    assert _CountingLabel.measured == 0
+    assert window.holder.height() == label.height()
