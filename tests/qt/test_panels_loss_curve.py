@@ -53,6 +53,8 @@ def test_loss_curve_follows_the_selection(qtbot, state):
     sweep = expected_sweep(state, 3, 2, value - 6, value + 6)
     np.testing.assert_allclose(curve_xy(panel.sample_curve)[1], sweep.sample_loss)
     assert panel.value_line.value() == pytest.approx(value)
+    assert panel.value_tag.value() == pytest.approx(value)
+    assert panel.value_tag.label_text() == f"x = {value:.4g}"
     assert "x[3, 2]" in panel.title_label.text()
 
 

@@ -46,7 +46,7 @@ from lossgui.qt.panels.plot_updates import (
 )
 from lossgui.qt.state import AppState
 
-#: Options of InfiniteLine labels: dark text on a light box reads on any background.
+#: How marker labels look (see :func:`marker`): dark text on a light box reads on any background.
 LINE_LABEL: dict[str, Any] = {"color": "#202020", "fill": (255, 255, 255, 210)}
 
 __all__ = [

@@ -13,7 +13,8 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtGui import QAction
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QPen
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QHBoxLayout,
@@ -27,7 +28,6 @@ from lossgui.core.sweeps import OVERLAYS, loss_vs_logit, overlay_losses, sweep_v
 from lossgui.document import Document
 from lossgui.qt.label_holder import hold_label, set_text
 from lossgui.qt.panels.base import (
-    LINE_LABEL,
     PanelBase,
     dashed,
     finite_or_nan,
@@ -40,6 +40,7 @@ from lossgui.qt.panels.base import (
     set_curve,
     set_range,
 )
+from lossgui.qt.panels.marker_line import MarkerLine
 from lossgui.qt.panels.plot_items import cache_item_pixmaps
 from lossgui.qt.state import AppState
 
@@ -83,6 +84,8 @@ class LossCurvePanel(PanelBase):
         Checkable entries of the "Overlay" menu button (``overlay_button``).
     value_line : pg.InfiniteLine
         Movable; dragging it edits the selected cell.
+    value_tag : MarkerLine
+        The selected cell's value, labelled beside ``value_line`` (no line of its own).
     half_width : QDoubleSpinBox
         The sweep covers the cell's value +- this.
     """
@@ -163,15 +166,14 @@ class LossCurvePanel(PanelBase):
         self.grad_curve = self.grad_plot.plot(pen=pen("red", 2.0), name="d batch loss / d x")
         marker(self.grad_plot, pen("grey", 1), vertical=False)  # gradient 0
 
-        self.value_line = pg.InfiniteLine(
-            movable=True,
-            pen=pen("grey", 2),
-            hoverPen=pen("red", 3),
-            label="x = {value:.4g}",
-            labelOpts={"position": 0.92, **LINE_LABEL},
-        )
+        self.value_line = pg.InfiniteLine(movable=True, pen=pen("grey", 2), hoverPen=pen("red", 3))
         self.value_line.setToolTip("Drag to change the selected logit (one undo step per drag).")
         self.loss_plot.addItem(self.value_line)
+        # The cell's value beside the line: a label of pyqtgraph's own would be laid out
+        # and placed again in Python on every step of a drag.
+        self.value_tag: MarkerLine = marker(
+            self.loss_plot, QPen(Qt.PenStyle.NoPen), label="x = {value:.4g}", label_at=0.92
+        )
         self.grad_value_line = marker(self.grad_plot, pen("grey", 1.5))
         self.value_line.sigPositionChanged.connect(self._on_line_moved)
         self.value_line.sigPositionChangeFinished.connect(self._on_drag_finished)
@@ -278,6 +280,7 @@ class LossCurvePanel(PanelBase):
             bounded = doc.loss == "binary_cross_entropy" and doc.transform == "none"
             self.value_line.setBounds((0.0, 1.0) if bounded else (None, None))
             self.value_line.setValue(value)
+            self.value_tag.setValue(value)
             self.grad_value_line.setValue(value)
         finally:
             self._updating = False
