@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from PySide6.QtWidgets import QApplication, QWidget
 
 from lossgui.document import Document
 from lossgui.document_convert import default_document, randomized, resize
@@ -31,3 +32,18 @@ def spatial_document():
         target=rng.integers(0, 3, size=(2, 20, 20)),
         options={"weight": (1.0, 2.0, 0.5), "ignore_index": 1},
     )
+
+
+def shown(qtbot, widget: QWidget, size: tuple[int, int]) -> QWidget:
+    """``widget`` resized to ``size``, shown and exposed; closed by qtbot after the test."""
+    qtbot.addWidget(widget)
+    widget.resize(*size)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+def settle() -> None:
+    """Let posted events (layouts, view-range updates, repaints) run."""
+    for _ in range(3):
+        QApplication.processEvents()

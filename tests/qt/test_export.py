@@ -19,6 +19,7 @@ from lossgui.qt.export import (
     parse_size,
 )
 from lossgui.qt.panels.plot_items import cache_item_pixmaps
+from tests.qt.panel_helpers import shown
 
 
 @pytest.fixture
@@ -26,11 +27,7 @@ def plot(qtbot) -> pg.PlotWidget:
     widget = pg.PlotWidget()
     widget.getPlotItem().setMenuEnabled(False)
     widget.plot(np.linspace(-3, 3, 50), np.tanh(np.linspace(-3, 3, 50)), pen="y")
-    qtbot.addWidget(widget)
-    widget.resize(400, 300)
-    widget.show()
-    qtbot.waitExposed(widget)
-    return widget
+    return shown(qtbot, widget, (400, 300))
 
 
 def test_parse_size_reads_width_by_height() -> None:

@@ -7,10 +7,10 @@ import math
 import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QPointF
-from PySide6.QtWidgets import QApplication
 
 from lossgui.qt.export import QtSvgExporter
 from lossgui.qt.panels.base import marker, pen
+from tests.qt.panel_helpers import settle, shown
 
 
 @pytest.fixture
@@ -19,16 +19,7 @@ def plot(qtbot) -> pg.PlotWidget:
     widget.plot([0.0, 10.0], [0.0, 5.0])
     widget.setXRange(0.0, 10.0, padding=0)
     widget.setYRange(0.0, 5.0, padding=0)
-    qtbot.addWidget(widget)
-    widget.resize(400, 300)
-    widget.show()
-    qtbot.waitExposed(widget)
-    return widget
-
-
-def _settle() -> None:
-    for _ in range(3):
-        QApplication.processEvents()
+    return shown(qtbot, widget, (400, 300))
 
 
 def _pixel_x(plot: pg.PlotWidget, x: float) -> float:
@@ -38,7 +29,7 @@ def _pixel_x(plot: pg.PlotWidget, x: float) -> float:
 
 def test_a_vertical_marker_sits_at_its_value_across_the_view(plot: pg.PlotWidget) -> None:
     line = marker(plot, pen("grey", 1.5), value=2.5)
-    _settle()
+    settle()
     view = plot.getPlotItem().getViewBox()
     assert line.line().x1() == pytest.approx(_pixel_x(plot, 2.5))
     assert line.line().x1() == line.line().x2()
@@ -49,10 +40,10 @@ def test_a_vertical_marker_sits_at_its_value_across_the_view(plot: pg.PlotWidget
 def test_the_marker_follows_a_new_range_and_a_new_size(plot: pg.PlotWidget) -> None:
     line = marker(plot, pen("grey", 1.5), value=2.5)
     plot.setXRange(0.0, 5.0, padding=0)
-    _settle()
+    settle()
     assert line.line().x1() == pytest.approx(_pixel_x(plot, 2.5))
     plot.resize(600, 350)
-    _settle()
+    settle()
     view = plot.getPlotItem().getViewBox()
     assert line.line().x1() == pytest.approx(_pixel_x(plot, 2.5))
     assert line.line().y2() == pytest.approx(view.height())
@@ -60,7 +51,7 @@ def test_the_marker_follows_a_new_range_and_a_new_size(plot: pg.PlotWidget) -> N
 
 def test_a_horizontal_marker_sits_at_its_y(plot: pg.PlotWidget) -> None:
     line = marker(plot, pen("grey", 1), vertical=False, value=4.0)
-    _settle()
+    settle()
     view = plot.getPlotItem().getViewBox()
     assert line.line().y1() == pytest.approx(view.mapFromView(QPointF(0.0, 4.0)).y())
     assert line.line().x2() - line.line().x1() == pytest.approx(view.width())
@@ -70,7 +61,7 @@ def test_set_value_moves_the_line_and_its_formatted_label(plot: pg.PlotWidget) -
     line = marker(plot, pen("grey", 1.5), label="x = {value:.3g}", value=1.0)
     assert line.label_text() == "x = 1"
     line.setValue(7.25)
-    _settle()
+    settle()
     assert line.value() == 7.25
     assert line.label_text() == "x = 7.25"
     assert line.line().x1() == pytest.approx(_pixel_x(plot, 7.25))
@@ -88,7 +79,7 @@ def test_the_label_stays_whole_inside_the_view_and_beside_the_line(
     plot: pg.PlotWidget, value: float
 ) -> None:
     line = marker(plot, pen("grey", 1.5), label="a long label: 123.456", value=value)
-    _settle()
+    settle()
     view = plot.getPlotItem().getViewBox()
     box = line.childItems()[0]
     rect = box.mapRectToItem(view, box.rect())
@@ -99,7 +90,7 @@ def test_the_label_stays_whole_inside_the_view_and_beside_the_line(
 
 def test_an_svg_export_draws_the_marker_and_its_label(plot: pg.PlotWidget) -> None:
     marker(plot, pen("red", 2), label="threshold here", value=5.0)
-    _settle()
+    settle()
     svg = QtSvgExporter(plot.getPlotItem()).export(toBytes=True)
     assert svg is not None
     assert b"threshold here" in svg

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QApplication, QDockWidget
+from PySide6.QtWidgets import QDockWidget
 
 from lossgui.document import Document
 from lossgui.document_convert import default_document
@@ -25,6 +25,7 @@ from lossgui.qt.session_dialogs import SessionDialogs
 from lossgui.qt.state import AppState
 from lossgui.qt.window_menus import menu_actions
 from lossgui.qt.window_settings import LAYOUT_VERSION
+from tests.qt.panel_helpers import settle, shown
 
 HALF_WINDOW = 620
 
@@ -52,17 +53,12 @@ def open_window(qtbot, size=(1440, 900), doc=None, settings=None, **kwargs) -> M
     window = MainWindow(
         AppState(doc) if doc is not None else None, restore=False, settings=settings, **kwargs
     )
-    qtbot.addWidget(window)
-    if size is not None:
-        window.resize(*size)
-    window.show()
-    qtbot.waitExposed(window)
-    return window
-
-
-def settle() -> None:
-    for _ in range(3):
-        QApplication.processEvents()
+    if size is None:  # the window's own default size
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitExposed(window)
+        return window
+    return shown(qtbot, window, size)
 
 
 # ------------------------------------------------------------------- panels
