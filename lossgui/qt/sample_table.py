@@ -41,8 +41,8 @@ from lossgui.qt.panels.base import (
     set_curve,
     set_line,
 )
+from lossgui.qt.panels.data_items import Bars
 from lossgui.qt.panels.marker_line import MarkerLine
-from lossgui.qt.panels.plot_items import Bars
 from lossgui.qt.sample_table_model import (
     LOSS,
     SAMPLE,

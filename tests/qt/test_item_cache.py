@@ -9,9 +9,10 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QGraphicsItem
 
 from lossgui.document_convert import default_document, randomized, resize
+from lossgui.qt.panels.data_items import LogXCurve
 from lossgui.qt.panels.loss_curve import LossCurvePanel
 from lossgui.qt.panels.numerics import NumericsPanel
-from lossgui.qt.panels.plot_items import LogXCurve, items_uncached
+from lossgui.qt.panels.plot_items import items_uncached
 from lossgui.qt.panels.sigmoid_softmax import SigmoidSoftmaxPanel
 from lossgui.qt.state import AppState
 
@@ -57,7 +58,7 @@ def test_cached_plots_after_edits_look_like_plots_painted_afresh(qtbot, panel_cl
 
 
 def test_bars_measure_like_pyqtgraph_after_new_data_and_a_new_range(qtbot):
-    from lossgui.qt.panels.plot_items import Bars
+    from lossgui.qt.panels.data_items import Bars
 
     plot = pg.PlotWidget()
     qtbot.addWidget(plot)
@@ -79,7 +80,7 @@ def test_bars_measure_like_pyqtgraph_after_new_data_and_a_new_range(qtbot):
 
 
 def test_points_measure_like_pyqtgraph_after_new_points_sizes_and_range(qtbot):
-    from lossgui.qt.panels.plot_items import Points
+    from lossgui.qt.panels.data_items import Points
 
     plot = pg.PlotWidget()
     qtbot.addWidget(plot)

@@ -7,7 +7,9 @@ The base class makes sure nothing raised in a redraw escapes into Qt's event
 loop, keeps the last valid curves while the Document is one PyTorch rejects,
 and skips redraws of panels the user cannot see (a hidden tab catches up when
 it is shown). Plots are built by :func:`make_plot` from the items of
-:mod:`lossgui.qt.panels.plot_items`; redraws change them through the helpers
+:mod:`lossgui.qt.panels.plot_items` (axes, view box) and
+:mod:`lossgui.qt.panels.data_items` (bars, points, curves), values marked by
+:mod:`lossgui.qt.panels.marker_line`; redraws change them through the helpers
 of :mod:`lossgui.qt.panels.plot_updates` (re-exported here), which skip what
 did not change.
 """

@@ -28,7 +28,7 @@ from lossgui.qt.panels.base import (
     set_points,
     set_range,
 )
-from lossgui.qt.panels.plot_items import Bars, Points
+from lossgui.qt.panels.data_items import Bars, Points
 from lossgui.qt.state import AppState
 
 __all__ = ["MAX_BARS", "EntropyKLPanel"]

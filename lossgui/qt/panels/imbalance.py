@@ -46,7 +46,7 @@ from lossgui.qt.panels.base import (
     set_range,
     set_title,
 )
-from lossgui.qt.panels.plot_items import Bars, LogXCurve
+from lossgui.qt.panels.data_items import Bars, LogXCurve
 from lossgui.qt.state import AppState
 
 __all__ = ["RATIOS", "ImbalancePanel"]

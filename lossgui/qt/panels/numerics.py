@@ -29,8 +29,8 @@ from lossgui.qt.panels.base import (
     set_line,
     set_range,
 )
+from lossgui.qt.panels.data_items import LogXCurve
 from lossgui.qt.panels.marker_line import MarkerLine
-from lossgui.qt.panels.plot_items import LogXCurve
 from lossgui.qt.state import AppState
 
 __all__ = ["MAX_LOGIT_RANGE", "NumericsPanel"]

@@ -13,8 +13,9 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 
+from lossgui.qt.panels.data_items import LogXCurve
 from lossgui.qt.panels.marker_line import MarkerLine
-from lossgui.qt.panels.plot_items import LogXCurve, StickyViewBox
+from lossgui.qt.panels.plot_items import StickyViewBox
 
 __all__ = [
     "fit_range",

@@ -15,7 +15,7 @@ import numpy as np
 import pyqtgraph as pg
 
 from lossgui.qt.panels.base import COLORS, make_plot, pen
-from lossgui.qt.panels.plot_items import Bars, Points
+from lossgui.qt.panels.data_items import Bars, Points
 from lossgui.qt.panels.spatial_binary import colour_bar, fit_bar_axis, fit_title
 from lossgui.qt.panels.spatial_data import IMAGE_TITLES
 from lossgui.qt.target_brush import PaintableImage, TargetBrush

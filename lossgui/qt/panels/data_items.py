@@ -1,0 +1,159 @@
+"""Data items that measure themselves once per change: bars, points, log-x curves.
+
+The panels change these on every edit or drag step. pyqtgraph's own items
+recompute their bounding box (a device-transform inversion in Python) on
+every question Qt asks, several per paint, and PlotCurveItem rebuilds its
+bounds and path with NaN checks in Python on each change. These keep what
+they measured until their data or the view's transform changes.
+:mod:`lossgui.qt.panels.plot_items` caches their pixmaps like the others.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF
+from PySide6.QtGui import QPainter, QPainterPath
+
+__all__ = ["Bars", "LogXCurve", "Points"]
+
+
+class Bars(pg.BarGraphItem):
+    """A BarGraphItem that measures its bounding box once per change, not per question.
+
+    pyqtgraph's computes its pixel padding (a device-transform inversion in
+    Python) on every ``boundingRect`` call, and Qt asks several times per
+    paint: about 30 times per edit across the panels' bar charts. The box is
+    kept until the bars or the view's transform change.
+    """
+
+    def __init__(self, **opts: Any) -> None:
+        self._bounds: QRectF | None = None
+        super().__init__(**opts)
+
+    def setOpts(self, **opts: Any) -> None:
+        self._bounds = None
+        super().setOpts(**opts)
+
+    def viewTransformChanged(self) -> None:
+        self._bounds = None  # the padding is a number of pixels
+        super().viewTransformChanged()
+
+    def boundingRect(self) -> QRectF:
+        if self._bounds is None:
+            self._bounds = super().boundingRect()
+        return QRectF(self._bounds)
+
+
+class Points(pg.ScatterPlotItem):
+    """A ScatterPlotItem that measures its bounding box once per change, not per question.
+
+    pyqtgraph's inverts the device transform in Python (its pixel padding) on
+    every ``boundingRect`` call, and Qt asks about six times per paint of the
+    plot, also when only a line elsewhere in it moved. The box is kept while
+    pyqtgraph's own bounds cache (the ``bounds`` list, replaced on every change
+    of the points, their sizes or the view's transform) is the same.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._box: QRectF | None = None
+        self._box_for: object = None
+        super().__init__(*args, **kwargs)
+
+    def boundingRect(self) -> QRectF:
+        if self._box is None or self._box_for is not self.bounds:
+            self._box = QRectF(super().boundingRect())
+            self._box_for = self.bounds  # filled in place by dataBounds, replaced on a change
+        return QRectF(self._box)
+
+
+class LogXCurve(pg.GraphicsObject):
+    """A curve of a log-x plot: takes x as it is, draws log10(x), exports x as it is (CSV).
+
+    One ``QPainterPath`` stroked by Qt, for curves that change on every drag
+    step (the numerics sweep, the weight sweep). pyqtgraph's PlotCurveItem
+    does much more per change in Python (bounds with NaN checks, pixel
+    padding, fill and segment modes, downsampling) and costs about twice as
+    much per step; its PlotDataItem also maps x to log10 with bookkeeping of
+    its own. This item offers what the legend and the CSV exporter ask of a
+    curve (``name``, ``opts``, ``implements('plotData')``, ``getData``,
+    ``getOriginalDataset``).
+
+    Parameters
+    ----------
+    pen : anything pg.mkPen takes
+        Cosmetic (a width in pixels), as pyqtgraph's pens are.
+    name : str, optional
+        The legend's entry.
+    """
+
+    def __init__(self, pen: Any = None, name: str | None = None) -> None:
+        super().__init__()
+        self._pen = pg.mkPen(pen)
+        self._name = name
+        self._path = QPainterPath()
+        self._bounds: QRectF | None = QRectF()
+        self._pad: tuple[float, float] | None = None  # in local units; see boundingRect
+        self._linear_x = np.zeros(0)
+        self._x = np.zeros(0)
+        self._y = np.zeros(0)
+        # What pyqtgraph's ItemSample (the legend entry) reads from a curve.
+        self.opts = {"pen": self._pen, "antialias": pg.getConfigOption("antialias")}
+
+    def set_xy(self, x: Any, y: Any) -> None:
+        """Show points (x, y), x > 0, shape (K,) each; NaN or inf in y leaves gaps."""
+        self._linear_x = np.asarray(x, dtype=np.float64)
+        self._x = np.log10(self._linear_x)
+        self._y = np.asarray(y, dtype=np.float64)
+        # Non-finite points break the line (as pyqtgraph's connect="finite").
+        self._path = (
+            pg.arrayToQPath(self._x, self._y, connect="finite") if self._x.size else QPainterPath()
+        )
+        self.prepareGeometryChange()
+        self._bounds = None
+        self.update()
+
+    # ----------------------------------------------- what pyqtgraph asks of curves
+    def name(self) -> str | None:
+        return self._name
+
+    def implements(self, interface: str | None = None) -> bool | list[str]:
+        return ["plotData"] if interface is None else interface == "plotData"
+
+    def getData(self) -> tuple[np.ndarray, np.ndarray]:
+        """The points as drawn: (log10 x, y)."""
+        return self._x, self._y
+
+    def getOriginalDataset(self) -> tuple[np.ndarray, np.ndarray]:
+        # pyqtgraph's CSV exporter asks for this: the numbers, not their logarithms.
+        return self._linear_x, self._y
+
+    # ---------------------------------------------------------------- drawing
+    def viewTransformChanged(self) -> None:
+        self.prepareGeometryChange()
+        self._bounds = None
+        self._pad = None  # a number of pixels: other local units in another view
+
+    def boundingRect(self) -> QRectF:
+        if self._bounds is None:
+            # The points' box plus half the pen's width in pixels (and one for antialiasing).
+            box = self._path.controlPointRect()
+            if self._path.elementCount():
+                if self._pad is None:
+                    px, py = self.pixelVectors()
+                    pad = 0.5 * self._pen.widthF() + 1.0
+                    self._pad = (
+                        pad * px.length() if px is not None else 0.0,
+                        pad * py.length() if py is not None else 0.0,
+                    )
+                dx, dy = self._pad
+                box = box.adjusted(-dx, -dy, dx, dy)
+            self._bounds = box
+        return self._bounds
+
+    def paint(self, painter: QPainter, option: Any, widget: Any = None) -> None:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, bool(self.opts["antialias"]))
+        painter.setPen(self._pen)
+        painter.drawPath(self._path)
