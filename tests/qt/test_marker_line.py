@@ -94,3 +94,16 @@ def test_an_svg_export_draws_the_marker_and_its_label(plot: pg.PlotWidget) -> No
     svg = QtSvgExporter(plot.getPlotItem()).export(toBytes=True)
     assert svg is not None
     assert b"threshold here" in svg
+
+
+def test_a_hidden_marker_is_placed_too_and_shows_up_where_it_belongs(plot: pg.PlotWidget) -> None:
+    line = marker(plot, pen("grey", 1.5), label="here", value=2.0)
+    settle()
+    line.setVisible(False)
+    plot.setXRange(0.0, 4.0, padding=0)  # the view changes while the line is hidden
+    settle()
+    line.setVisible(True)
+    box = line.childItems()[0]
+    x = _pixel_x(plot, 2.0)
+    assert line.line().x1() == pytest.approx(x)
+    assert box.pos().x() == pytest.approx(x + 3.0)  # just right of the line

@@ -89,7 +89,9 @@ class MarkerLine(QGraphicsLineItem):
         self._text.setBrush(QBrush(QColor(label_color)))
         # Text is laid out again on every paint of a simple text item: keep a pixmap.
         self._text.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-        self._box.setVisible(bool(label))
+        # Its own flag: isVisible() of a child is False while the line is hidden.
+        self._labelled = bool(label)
+        self._box.setVisible(self._labelled)
         self._show_label_text()
         self._view.sigTransformChanged.connect(self._place)
         self._view.sigResized.connect(self._place)
@@ -113,14 +115,15 @@ class MarkerLine(QGraphicsLineItem):
     # ----------------------------------------------------------------- label
     def label_text(self) -> str:
         """The label as shown ("" for none)."""
-        return self._text.text() if self._box.isVisible() else ""
+        return self._text.text() if self._labelled else ""
 
     def set_label(self, label: str) -> None:
         """Show ``label`` (``{value}`` fields allowed, as in the constructor)."""
         if label == self._label_format:
             return
         self._label_format = label
-        self._box.setVisible(bool(label))
+        self._labelled = bool(label)
+        self._box.setVisible(self._labelled)
         self._show_label_text()
         self._place()
 
@@ -148,7 +151,7 @@ class MarkerLine(QGraphicsLineItem):
             spot = QPointF(area.left() + self._label_at * area.width(), y)
         if line != self.line():
             self.setLine(line)
-        if self._box.isVisible():
+        if self._labelled:  # placed while the line is hidden too: it may be shown as it is
             self._place_label(area, spot)
 
     def _place_label(self, area: QRectF, spot: QPointF) -> None:
