@@ -112,6 +112,9 @@ class LabelHolder(QWidget):
             # As many lines, none wider than the widest measured: same height, and a
             # narrower text keeps its width. Measuring a selectable label lays out a
             # text document, twice (size hint and minimum), on every drag step.
+            # Unmeasured, a selectable label lays its text out when it paints and asks
+            # for a second paint; still cheaper (callgrind, tiled drag step: 74.2 M
+            # instructions, 76.6 M measuring as before, 76.1 M with one sizeHint()).
             return
         # Rich or wrapped text may leave another height: start the plain record afresh.
         self._plain_lines = plain[0] if plain is not None else -1
