@@ -247,7 +247,8 @@ def share_width(
     """Size the default arrangement to the window.
 
     The plots get half the width (more, up to 55%, if the front panels need it
-    to show without scrolling). Of the rest, the grid gets the width that shows
+    to show without scrolling; less, down to 45%, if the grid needs it to show
+    all its columns beside the settings). Of the rest, the grid gets the width that shows
     all its columns and the settings column the remainder (at least what the
     options need, at most 45%); the pipeline below gets the height its table
     needs (within a third to a half of the height), the grid and the settings
@@ -255,24 +256,30 @@ def share_width(
     """
     width = window.width()
     docked = [d for d in docks if not d.isFloating()]
-    plots = 0
+    plots = needed = 0
     if docked:
         fronts = [d.widget() for d in docked if not d.visibleRegion().isEmpty()] or [
             docked[0].widget()
         ]
         needed = max(f.widget().minimumSizeHint().width() for f in fronts if f is not None) + 12
         plots = min(max(width // 2, needed), int(width * 0.55))
-        window.resizeDocks(docked[:1], [plots], Qt.Orientation.Horizontal)
     height = max(layout.central.height(), 300)
     pipe = min(max(_content_height(pipeline), height // 3), height // 2)
     layout.central.setSizes([height - pipe, pipe])
     options = controls.sizeHint().height() + 8
     layout.middle.setSizes([options, max(120, height - pipe - options)])
 
-    rest = max(width - plots - 16, 300)
     # The grid shows all its columns if it can; the settings take the rest (within limits).
     floor = max(controls.minimumSizeHint().width() + 8, 280)
     grid = _table_width(layout.top.widget(0), height - pipe)
+    short = floor - (width - plots - 16 - grid)
+    if docked and short > 0:
+        # The plots give the grid what it lacks, down to 45 % of the width and never
+        # below what their front panels need: a clipped share column is read wrongly.
+        plots -= max(0, min(short, plots - max(needed, int(width * 0.45))))
+    if docked:
+        window.resizeDocks(docked[:1], [plots], Qt.Orientation.Horizontal)
+    rest = max(width - plots - 16, 300)
     settings = min(max(floor, rest - grid), max(floor, rest * 9 // 20))
     layout.top.setSizes([rest - settings, settings])
 

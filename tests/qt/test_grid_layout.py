@@ -25,6 +25,7 @@ PRESETS = [
     "multilabel-good-prediction",
     "focal-easy-vs-hard",
     "imbalance-99-percent",
+    "kl-div-batchmean",
 ]
 
 
