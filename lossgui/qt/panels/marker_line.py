@@ -94,7 +94,6 @@ class MarkerLine(QGraphicsLineItem):
         self._box.setVisible(self._labelled)
         self._show_label_text()
         self._view.sigTransformChanged.connect(self._place)
-        self._view.sigResized.connect(self._place)
         self._place()
 
     # ----------------------------------------------------------------- value
