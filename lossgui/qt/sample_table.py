@@ -35,6 +35,7 @@ from lossgui.qt.panels.base import (
     PanelBase,
     brush,
     fit_range,
+    integer_ticks,
     make_plot,
     pen,
     safe_slot,
@@ -289,6 +290,7 @@ class SampleTable(PanelBase):
         self.class_bars.setOpts(
             x=np.arange(totals.shape[0]), height=totals, width=0.8, brushes=brushes
         )
+        integer_ticks(self.class_plot, totals.shape[0])  # classes, not "0.5" or "1.0"
 
     def _write_summary(self) -> None:
         ev, stats = self.model.evaluation, self.stats

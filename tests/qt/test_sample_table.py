@@ -109,6 +109,9 @@ def test_histogram_and_class_totals_match_the_evaluation(table: SampleTable) -> 
     np.testing.assert_allclose(stats.class_totals, expected)
     np.testing.assert_array_equal(stats.class_counts, np.bincount(doc.target[valid], minlength=6))
     assert "30 ignored" in table.summary_label.text()
+    # The class axis is labelled with the classes themselves.
+    ticks = table.class_plot.getPlotItem().getAxis("bottom")._tickLevels
+    assert ticks is not None and [label for _x, label in ticks[0]] == [str(c) for c in range(6)]
 
 
 def test_select_worst_of_class(table: SampleTable) -> None:
