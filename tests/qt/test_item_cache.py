@@ -79,6 +79,32 @@ def test_bars_measure_like_pyqtgraph_after_new_data_and_a_new_range(qtbot):
     assert same_as_pyqtgraph()
 
 
+def test_log_y_points_draw_log10_and_export_the_values_given(qtbot, tmp_path):
+    from pyqtgraph.exporters import CSVExporter
+
+    from lossgui.qt.panels.data_items import LogYPoints
+
+    plot = pg.PlotWidget()
+    qtbot.addWidget(plot)
+    plot.resize(400, 300)
+    plot.getPlotItem().setLogMode(y=True)
+    plot.show()
+    points = LogYPoints(size=6, name="gap")
+    plot.addItem(points)
+    points.set_xy([0.0, 1.0, 2.0], [1e-8, 1e-3, 10.0])
+    QApplication.processEvents()
+    np.testing.assert_allclose(points.getData()[1], [-8.0, -3.0, 1.0])
+    assert points.boundingRect() == pg.ScatterPlotItem.boundingRect(points)
+    plot.setYRange(-9, 2)
+    QApplication.processEvents()
+    assert points.boundingRect() == pg.ScatterPlotItem.boundingRect(points)
+    exporter = CSVExporter(plot.getPlotItem())
+    path = tmp_path / "points.csv"
+    exporter.export(str(path))
+    rows = [line.split(",") for line in path.read_text().splitlines()[1:]]
+    np.testing.assert_allclose([float(r[1]) for r in rows], [1e-8, 1e-3, 10.0])
+
+
 def test_points_measure_like_pyqtgraph_after_new_points_sizes_and_range(qtbot):
     from lossgui.qt.panels.data_items import Points
 

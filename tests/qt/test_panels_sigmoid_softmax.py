@@ -23,8 +23,13 @@ def test_sigmoid_softmax_draws_core_values_for_the_row(qtbot, state):
     np.testing.assert_array_equal(curve_xy(panel.sigmoid_curve)[1], sweep.sigmoid)
     np.testing.assert_array_equal(curve_xy(panel.ce_curve)[1], sweep.cross_entropy)
     np.testing.assert_array_equal(curve_xy(panel.bce_curve)[1], sweep.bce_with_logits)
-    drawn = panel.difference_curve.yData  # the data as given; getData() is log10 here
+    x, drawn = panel.difference_curve.getOriginalDataset()  # as given; drawn at log10
+    np.testing.assert_array_equal(x, sweep.diff)
     np.testing.assert_array_equal(drawn, np.maximum(sweep.abs_difference, ZERO_FLOOR))
+    # On the log axis: the points sit at log10 of the values.
+    np.testing.assert_allclose(panel.difference_curve.getData()[1], np.log10(drawn))
+    loss_drawn = panel.loss_difference_curve.getOriginalDataset()[1]
+    np.testing.assert_array_equal(loss_drawn, np.maximum(sweep.loss_abs_difference, ZERO_FLOOR))
     assert panel.markers[0].value() == pytest.approx(row[0] - row[1], rel=1e-6)
 
 

@@ -17,7 +17,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QPainter, QPainterPath
 
-__all__ = ["Bars", "LogXCurve", "Points"]
+__all__ = ["Bars", "LogXCurve", "LogYPoints", "Points"]
 
 
 class Bars(pg.BarGraphItem):
@@ -67,6 +67,29 @@ class Points(pg.ScatterPlotItem):
             self._box = QRectF(super().boundingRect())
             self._box_for = self.bounds  # filled in place by dataBounds, replaced on a change
         return QRectF(self._box)
+
+
+class LogYPoints(Points):
+    """Points of a log-y plot: takes y as it is, draws log10(y), exports y as it is (CSV).
+
+    A PlotDataItem with symbols does the log mapping itself, but its scatter
+    is pyqtgraph's, which re-measures its box on every paint of the plot (also
+    when only a line elsewhere in it moved). The y values must be positive.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._given: tuple[np.ndarray, np.ndarray] = (np.zeros(0), np.zeros(0))
+
+    def set_xy(self, x: Any, y: Any) -> None:
+        """Show points at (x, y), y > 0, drawn at log10(y); shapes (n,)."""
+        xs, ys = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+        self._given = (xs, ys)
+        self.setData(x=xs, y=np.log10(ys))
+
+    def getOriginalDataset(self) -> tuple[np.ndarray, np.ndarray]:
+        """The points as given: what a CSV export writes."""
+        return self._given
 
 
 class LogXCurve(pg.GraphicsObject):

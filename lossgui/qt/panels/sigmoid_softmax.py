@@ -30,6 +30,7 @@ from lossgui.qt.panels.base import (
     safe_slot,
     set_line,
 )
+from lossgui.qt.panels.data_items import LogYPoints
 from lossgui.qt.panels.marker_line import MarkerLine
 from lossgui.qt.state import AppState
 
@@ -54,7 +55,7 @@ class SigmoidSoftmaxPanel(PanelBase):
     half_range : QDoubleSpinBox
         a - b spans +- this.
     softmax_curve, sigmoid_curve, ce_curve, bce_curve : pg.PlotDataItem
-    difference_curve, loss_difference_curve : pg.PlotDataItem
+    difference_curve, loss_difference_curve : LogYPoints
         |softmax - sigmoid| and |CE - BCE with logits|, exact zeros at ZERO_FLOOR.
     markers : list of MarkerLine
         The selected row's a - b on each plot.
@@ -121,22 +122,15 @@ class SigmoidSoftmaxPanel(PanelBase):
         self.bce_curve = self.loss_plot.plot(
             pen=dashed("purple", 2), name="BCE with logits(a − b, 1)"
         )
-        self.difference_curve = self.diff_plot.plot(
-            pen=None,
-            symbol="o",
-            symbolSize=4,
-            symbolPen=None,
-            symbolBrush="#D55E00",
-            name="|softmax − sigmoid|",
+        # Drawn at log10 by the items themselves (the plot's y axis is in log mode).
+        self.difference_curve = LogYPoints(
+            symbol="o", size=4, pen=None, brush="#D55E00", name="|softmax − sigmoid|"
         )
-        self.loss_difference_curve = self.diff_plot.plot(
-            pen=None,
-            symbol="t",
-            symbolSize=5,
-            symbolPen=None,
-            symbolBrush="#009E73",
-            name="|CE − BCE with logits|",
+        self.loss_difference_curve = LogYPoints(
+            symbol="t", size=5, pen=None, brush="#009E73", name="|CE − BCE with logits|"
         )
+        for points in (self.difference_curve, self.loss_difference_curve):
+            self.diff_plot.addItem(points)
         marker(
             self.diff_plot,
             dashed("grey", 1),
@@ -204,8 +198,8 @@ class SigmoidSoftmaxPanel(PanelBase):
         self.sigmoid_curve.setData(sweep.diff, sweep.sigmoid)
         self.ce_curve.setData(sweep.diff, sweep.cross_entropy)
         self.bce_curve.setData(sweep.diff, sweep.bce_with_logits)
-        self.difference_curve.setData(sweep.diff, np.maximum(sweep.abs_difference, ZERO_FLOOR))
-        self.loss_difference_curve.setData(
+        self.difference_curve.set_xy(sweep.diff, np.maximum(sweep.abs_difference, ZERO_FLOOR))
+        self.loss_difference_curve.set_xy(
             sweep.diff, np.maximum(sweep.loss_abs_difference, ZERO_FLOOR)
         )
         for plot in self.plots:
