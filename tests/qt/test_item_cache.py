@@ -77,6 +77,12 @@ def test_bars_measure_like_pyqtgraph_after_new_data_and_a_new_range(qtbot):
     plot.setXRange(-10, 30)  # the pen's pixel padding is another length in data units
     QApplication.processEvents()
     assert same_as_pyqtgraph()
+    bars.setOpts(height=[1.0, 1.0, 1.0, 1.0])  # new bars, the pixel size kept
+    assert same_as_pyqtgraph()
+    plot.resize(700, 150)  # a pixel is another size in data units again
+    QApplication.processEvents()
+    bars.setOpts(height=[2.0, 1.0, 1.0, 1.0])
+    assert same_as_pyqtgraph()
 
 
 def test_log_y_points_draw_log10_and_export_the_values_given(qtbot, tmp_path):

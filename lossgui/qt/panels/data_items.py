@@ -26,11 +26,14 @@ class Bars(pg.BarGraphItem):
     pyqtgraph's computes its pixel padding (a device-transform inversion in
     Python) on every ``boundingRect`` call, and Qt asks several times per
     paint: about 30 times per edit across the panels' bar charts. The box is
-    kept until the bars or the view's transform change.
+    kept until the bars or the view's transform change, and the size of a
+    pixel until the view's transform changes (a drag changes the bars on
+    every step, rarely the view).
     """
 
     def __init__(self, **opts: Any) -> None:
         self._bounds: QRectF | None = None
+        self._pixel: tuple[float, float] | None = None
         super().__init__(**opts)
 
     def setOpts(self, **opts: Any) -> None:
@@ -39,12 +42,30 @@ class Bars(pg.BarGraphItem):
 
     def viewTransformChanged(self) -> None:
         self._bounds = None  # the padding is a number of pixels
+        self._pixel = None
         super().viewTransformChanged()
 
     def boundingRect(self) -> QRectF:
         if self._bounds is None:
-            self._bounds = super().boundingRect()
+            self._bounds = self._measure()
         return QRectF(self._bounds)
+
+    def _measure(self) -> QRectF:
+        """pyqtgraph's box: the bars (with half the pen) plus the pen's pixel padding."""
+        xmn, xmx = self.dataBounds(ax=0)
+        ymn, ymx = self.dataBounds(ax=1)
+        if xmn is None or xmx is None or ymn is None or ymx is None:
+            return QRectF()
+        pad = self.pixelPadding()
+        px = py = 0.0
+        if pad > 0:
+            if self._pixel is None:
+                vx, vy = self.pixelVectors()
+                if vx is None or vy is None:  # not shown yet: no pixels to pad by
+                    return QRectF(xmn, ymn, xmx - xmn, ymx - ymn)
+                self._pixel = (vx.length(), vy.length())
+            px, py = self._pixel[0] * pad, self._pixel[1] * pad
+        return QRectF(xmn - px, ymn - py, 2 * px + xmx - xmn, 2 * py + ymx - ymn)
 
 
 class Points(pg.ScatterPlotItem):
