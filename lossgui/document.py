@@ -207,7 +207,7 @@ class Document:
     @property
     def rows(self) -> int:
         """P, the number of grid rows (positions)."""
-        return int(np.prod(self.logits.shape)) // self.classes
+        return math.prod(self.logits.shape) // self.classes  # plain ints: asked often
 
     @property
     def classes(self) -> int:

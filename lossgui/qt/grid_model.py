@@ -23,7 +23,7 @@ from lossgui.core.evaluate import Evaluation
 from lossgui.document import Document, EditError
 from lossgui.qt.grid_changes import changed_blocks
 from lossgui.qt.grid_colours import GradientColouring
-from lossgui.qt.grid_columns import Column, layout_of, share_text
+from lossgui.qt.grid_columns import Column, layout_key, layout_of, share_text
 from lossgui.qt.slot_guard import guarded
 from lossgui.qt.state import AppState
 
@@ -150,7 +150,7 @@ class GridModel(GradientColouring, QAbstractTableModel):
         if doc is not self._doc:
             self._doc = doc
             self._text_cache = {}
-            layout_ok = layout_of(doc).key == self._layout.key
+            layout_ok = layout_key(doc) == self._layout.key
             self._arrays = (doc.grid_logits(), doc.grid_target(), doc.input2) if layout_ok else None
             self._ignored_rows = frozenset()
             if doc.target_kind == "index" and "ignore_index" in doc.spec.defaults:
@@ -374,14 +374,12 @@ class GridModel(GradientColouring, QAbstractTableModel):
         # arrives in a second `changed` for the same Document.
         self._doc = None
         self._text_cache = {}
-        layout = layout_of(doc)
-        if layout.key != self._layout.key:
+        if layout_key(doc) != self._layout.key:
             self.beginResetModel()
-            self._layout = layout
+            self._layout = layout_of(doc)
             self._refused.clear()
             self.endResetModel()
             return
-        self._layout = layout
         # Only the cells that can look different are repainted (see grid_changes).
         blocks = None
         # Computed cells read "…" while computing: a start or an end repaints them all.
@@ -389,7 +387,7 @@ class GridModel(GradientColouring, QAbstractTableModel):
             blocks = changed_blocks(
                 shown[0],
                 doc,
-                layout,
+                self._layout,
                 colouring=self._gradient,
                 old_evaluation=shown_evaluation,
                 new_evaluation=evaluation,
