@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from lossgui.qt.number_delegate import NumberDelegate
 from lossgui.qt.pipeline_model import PipelineModel
 from lossgui.qt.pipeline_steps import Step, pipeline_steps
 from lossgui.qt.slot_guard import guarded
@@ -55,6 +56,13 @@ _WIDEST_NUMBER = "-0.00012345"
 _PAD = 12
 # Which font measures a text (see PipelineView._width).
 _MONO, _ITALIC = 0, 1
+# Changes of the table that change how the number delegate paints.
+_LOOK_CHANGES = (
+    QEvent.Type.PaletteChange,
+    QEvent.Type.FontChange,
+    QEvent.Type.StyleChange,
+    QEvent.Type.EnabledChange,
+)
 
 
 class _Table(QTableView):
@@ -80,6 +88,12 @@ class _Table(QTableView):
             self._owner.copy_selection()
         else:
             super().keyPressEvent(event)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        delegate = self.itemDelegate()
+        if event.type() in _LOOK_CHANGES and isinstance(delegate, NumberDelegate):
+            delegate.sync()
 
 
 class PipelineView(QWidget):
@@ -161,6 +175,8 @@ class PipelineView(QWidget):
         header_font = QFont(table.font())
         header_font.setFamilies(header_font.families() or [header_font.family()])
         table.setFont(self.model.mono)
+        # Numbers painted directly: a drag repaints about thirty of them a step.
+        table.setItemDelegate(NumberDelegate(table, self.model))
         metrics = [QFontMetrics(f) for f in (self.model.mono, self.model.bold, header_font)]
         vertical = table.verticalHeader()
         vertical.hide()
