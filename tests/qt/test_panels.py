@@ -95,7 +95,9 @@ def test_hidden_panels_catch_up_when_shown(qtbot, state, cls):
             shown.getPlotItem().listDataItems(), current.getPlotItem().listDataItems(), strict=True
         )
         for a, b in items:
-            np.testing.assert_array_equal(a.getData()[1], b.getData()[1])
+            # The data, not the points drawn: a curve may draw fewer on a narrower plot.
+            data = "getOriginalDataset" if hasattr(a, "getOriginalDataset") else "getData"
+            np.testing.assert_array_equal(getattr(a, data)()[1], getattr(b, data)()[1])
 
 
 @pytest.mark.parametrize("cls", PANELS)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from lossgui.core.sweeps import numerics
-from lossgui.qt.panels.numerics import DRAW_EVERY, NumericsPanel
-from tests.qt.panel_helpers import curve_xy, make
+from lossgui.qt.panels.numerics import POINTS, NumericsPanel, draw_every
+from tests.qt.panel_helpers import curve_xy, make, settle, shown
 
 
 def test_numerics_draws_naive_and_stable_for_the_selected_class(qtbot, state):
@@ -16,7 +16,7 @@ def test_numerics_draws_naive_and_stable_for_the_selected_class(qtbot, state):
     scales = np.geomspace(0.1 / 3.1, 2000 / 3.1, 400)
     sweep = numerics(row, "float32", scales)
     x, y = curve_xy(panel.curves[("log_softmax", "float32", "naive")])
-    drawn = slice(None, None, DRAW_EVERY)  # the curves draw every other sweep point
+    drawn = slice(None, None, panel.draw_every())  # a stride matched to the plot's pixels
     np.testing.assert_allclose(10**x, sweep.max_logit[drawn])  # log-x axis shows log10
     expected = sweep.curves["float32"].naive_log_softmax[drawn, 2]
     finite = np.isfinite(expected)
@@ -40,7 +40,8 @@ def test_numerics_csv_export_gives_the_scaled_logits_not_their_log(qtbot, state,
     out = export_plot(panel.plots[0], tmp_path / "numerics.csv")
     lines = out.read_text().splitlines()
     first_x = np.array([float(line.split(",")[0]) for line in lines[1:]])
-    np.testing.assert_allclose(first_x, sweep.max_logit[::DRAW_EVERY], rtol=1e-9)
+    # Every sweep point, however few the plot draws.
+    np.testing.assert_allclose(first_x, sweep.max_logit, rtol=1e-9)
 
 
 def test_numerics_table_is_plain_until_a_value_fails_then_marks_it(qtbot, state):
@@ -62,7 +63,8 @@ def test_numerics_follows_selection(qtbot, state):
     row = state.document.grid_logits()[0]
     sweep = numerics(row, "float32", np.geomspace(0.1 / 2.0, 2000 / 2.0, 400))
     y = curve_xy(panel.curves[("softmax", "float64", "stable")])[1]
-    np.testing.assert_allclose(y, sweep.curves["float64"].stable_softmax[::DRAW_EVERY, 1])
+    every = panel.draw_every()
+    np.testing.assert_allclose(y, sweep.curves["float64"].stable_softmax[::every, 1])
 
 
 def test_log_floor_holds_through_small_moves_and_follows_big_ones():
@@ -100,3 +102,28 @@ def test_numerics_ranges_hold_every_value_and_stay_still_under_a_drag(qtbot, sta
     # The drag takes the row's gap, and so the depth of the curves, through a 13-fold
     # swing; a range fitted to the values (with a 60 % keep) changed on 17 of the 60.
     assert len(changes) <= 8
+
+
+def test_draw_every_gives_about_a_point_per_two_pixels():
+    def drawn(width: float) -> int:
+        return len(range(0, POINTS, draw_every(width)))
+
+    assert drawn(2000) == POINTS  # wide: every point of the sweep
+    assert drawn(400) == 200
+    assert drawn(160) == 80  # narrow: fewer strokes, the same pixels
+    assert 60 <= drawn(0) < 80  # not laid out yet: still a readable curve
+
+
+def test_numerics_draws_more_points_when_its_plots_widen(qtbot, state):
+    state.select(1, 0)
+    panel = make(qtbot, NumericsPanel, state)
+    shown(qtbot, panel, (520, 420))
+    settle()
+    curve = panel.curves[("softmax", "float32", "stable")]
+    narrow = curve.getData()[0].size
+    assert narrow == len(range(0, POINTS, draw_every(panel.log_plot.getPlotItem().vb.width())))
+    panel.resize(1800, 420)
+    settle()
+    wide = curve.getData()[0].size
+    assert wide > narrow
+    assert wide == len(range(0, POINTS, panel.draw_every()))

@@ -143,14 +143,22 @@ class LogXCurve(pg.GraphicsObject):
         self._linear_x = np.zeros(0)
         self._x = np.zeros(0)
         self._y = np.zeros(0)
+        self._all_x = np.zeros(0)
+        self._all_y = np.zeros(0)
         # What pyqtgraph's ItemSample (the legend entry) reads from a curve.
         self.opts = {"pen": self._pen, "antialias": pg.getConfigOption("antialias")}
 
-    def set_xy(self, x: Any, y: Any) -> None:
-        """Show points (x, y), x > 0, shape (K,) each; NaN or inf in y leaves gaps."""
-        self._linear_x = np.asarray(x, dtype=np.float64)
+    def set_xy(self, x: Any, y: Any, every: int = 1) -> None:
+        """Show points (x, y), x > 0, shape (K,) each; NaN or inf in y leaves gaps.
+
+        With ``every`` > 1 only every ``every``-th point is drawn (a sweep finer
+        than the plot's pixels); a CSV export still writes them all.
+        """
+        self._all_x = np.asarray(x, dtype=np.float64)
+        self._all_y = np.asarray(y, dtype=np.float64)
+        self._linear_x = self._all_x[::every]
         self._x = np.log10(self._linear_x)
-        self._y = np.asarray(y, dtype=np.float64)
+        self._y = self._all_y[::every]
         # Non-finite points break the line (as pyqtgraph's connect="finite").
         self._path = (
             pg.arrayToQPath(self._x, self._y, connect="finite") if self._x.size else QPainterPath()
@@ -171,8 +179,8 @@ class LogXCurve(pg.GraphicsObject):
         return self._x, self._y
 
     def getOriginalDataset(self) -> tuple[np.ndarray, np.ndarray]:
-        # pyqtgraph's CSV exporter asks for this: the numbers, not their logarithms.
-        return self._linear_x, self._y
+        # pyqtgraph's CSV exporter asks for this: every point, not their logarithms.
+        return self._all_x, self._all_y
 
     # ---------------------------------------------------------------- drawing
     def viewTransformChanged(self) -> None:

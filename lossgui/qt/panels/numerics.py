@@ -26,6 +26,7 @@ from lossgui.qt.panels.base import (
     marker,
     nice_ceiling,
     pen,
+    safe_slot,
     set_line,
     set_range,
 )
@@ -33,15 +34,27 @@ from lossgui.qt.panels.data_items import LogXCurve
 from lossgui.qt.panels.marker_line import MarkerLine
 from lossgui.qt.state import AppState
 
-__all__ = ["MAX_LOGIT_RANGE", "NumericsPanel"]
+__all__ = ["MAX_LOGIT_RANGE", "NumericsPanel", "draw_every"]
 
 #: The largest |logit| of the scaled row spans this range (log x axis).
 MAX_LOGIT_RANGE = (0.1, 2000.0)
 POINTS = 400
-#: Curves draw every DRAW_EVERY-th point of the sweep.
-DRAW_EVERY = 2
+#: The curves draw about one sweep point per PIXELS_PER_POINT pixels of the plot's
+#: width (at least MIN_DRAWN points): stroking a 3-pixel curve costs per point, and
+#: points closer than that change no pixel of these smooth curves.
+PIXELS_PER_POINT = 2.0
+MIN_DRAWN = 60
 DTYPES = ("float32", "float64")
 _COLORS = {"float32": "orange", "float64": "blue"}
+
+
+def draw_every(width: float) -> int:
+    """The stride through the sweep's POINTS for a plot ``width`` pixels wide.
+
+    At least ``max(MIN_DRAWN, width / PIXELS_PER_POINT)`` points are drawn.
+    """
+    wanted = max(MIN_DRAWN, width / PIXELS_PER_POINT)
+    return max(1, int(POINTS // wanted))
 
 
 def _fmt(value: float) -> str:
@@ -146,6 +159,7 @@ class NumericsPanel(PanelBase):
         hold_label(self.table_label)
 
         self._log_floor: float | None = None  # see log_floor
+        self._drawn_every: int | None = None  # the stride of the curves shown
         # PlotCurveItems, not PlotDataItems: all eight change on every edit of the row,
         # and a PlotDataItem's bookkeeping costs more than its curve (log10(x) is taken
         # by LogXCurve: the axes are in log mode, a PlotCurveItem does not convert).
@@ -171,15 +185,28 @@ class NumericsPanel(PanelBase):
                     label_at=0.85 if dt == "float32" else 0.7,
                 )
             self.current_lines.append(marker(plot, pen("grey", 1.5), label="now", label_at=0.96))
+        # A new width may want another stride through the sweep (see draw_every).
+        self.log_plot.getPlotItem().vb.sigResized.connect(self._on_resized)
         self.refresh()
+
+    def draw_every(self) -> int:
+        """The curves' stride through the sweep now: from the plots' width in pixels."""
+        return draw_every(self.log_plot.getPlotItem().vb.width())
+
+    @safe_slot
+    def _on_resized(self, *_: Any) -> None:
+        if self._drawn_every is not None and self.draw_every() != self._drawn_every:
+            self.refresh()
 
     def _redraw(self) -> None:
         doc = self.state.document
         row, col = self.state.selection
         logits = np.array(doc.grid_logits()[row], dtype=np.float64)
+        every = self.draw_every()
         # The selected row alone decides every curve: edits of other rows change nothing.
-        if self.unchanged((doc.dtype, doc.row_label(row), col, logits.tobytes())):
+        if self.unchanged((doc.dtype, doc.row_label(row), col, logits.tobytes(), every)):
             return
+        self._drawn_every = every
         biggest = float(np.max(np.abs(logits))) if logits.size else 0.0
         if biggest < _TINY:
             # A row of (near-)zeros has no scale to sweep: 1e-310 would overflow 1/unit.
@@ -200,14 +227,12 @@ class NumericsPanel(PanelBase):
         for plot in self.plots:
             set_range(plot, "x", float(lo - pad), float(hi + pad))
         shown: dict[str, list[np.ndarray]] = {"softmax": [], "log_softmax": []}
-        # Every other sweep point is drawn (about one per pixel of a wide plot); the
-        # failure lines below use all of them.
-        drawn_x = x[::DRAW_EVERY]
+        # Every ``every``-th sweep point is drawn (see draw_every); the failure lines
+        # below and a CSV export use all of them.
         for (quantity, dt, form), curve in self.curves.items():
-            values = getattr(sweep.curves[dt], f"{form}_{quantity}")[::DRAW_EVERY, col]
-            values = finite_or_nan(values)
-            curve.set_xy(drawn_x, values)
-            shown[quantity].append(values)
+            values = finite_or_nan(getattr(sweep.curves[dt], f"{form}_{quantity}")[:, col])
+            curve.set_xy(x, values, every)
+            shown[quantity].append(values[::every])
         # The y ranges are set here: left to pyqtgraph, every paint after a change would
         # measure all eight curves again. Probabilities have their own fixed axis; the
         # log-probabilities' floor moves in coarse steps (see log_floor), so a drag of
