@@ -38,9 +38,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from lossgui.qt.number_delegate import NumberDelegate
 from lossgui.qt.pipeline_model import PipelineModel
 from lossgui.qt.pipeline_steps import Step, pipeline_steps
+from lossgui.qt.plain_cell_delegate import PlainCellDelegate
 from lossgui.qt.slot_guard import guarded
 from lossgui.qt.state import AppState
 
@@ -56,7 +56,7 @@ _WIDEST_NUMBER = "-0.00012345"
 _PAD = 12
 # Which font measures a text (see PipelineView._width).
 _MONO, _ITALIC = 0, 1
-# Changes of the table that change how the number delegate paints.
+# Changes of the table that change how the plain cell delegate paints.
 _LOOK_CHANGES = (
     QEvent.Type.PaletteChange,
     QEvent.Type.FontChange,
@@ -92,7 +92,7 @@ class _Table(QTableView):
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
         delegate = self.itemDelegate()
-        if event.type() in _LOOK_CHANGES and isinstance(delegate, NumberDelegate):
+        if event.type() in _LOOK_CHANGES and isinstance(delegate, PlainCellDelegate):
             delegate.sync()
 
 
@@ -176,7 +176,7 @@ class PipelineView(QWidget):
         header_font.setFamilies(header_font.families() or [header_font.family()])
         table.setFont(self.model.mono)
         # Numbers painted directly: a drag repaints about thirty of them a step.
-        table.setItemDelegate(NumberDelegate(table, self.model))
+        table.setItemDelegate(PlainCellDelegate(table, self.model))
         metrics = [QFontMetrics(f) for f in (self.model.mono, self.model.bold, header_font)]
         vertical = table.verticalHeader()
         vertical.hide()

@@ -212,7 +212,7 @@ class PipelineModel(QAbstractTableModel):
     def plain_text(self, row: int, column: int) -> str | None:
         """The text of a per-class number cell (right-aligned, the view's font), else None.
 
-        What :class:`~lossgui.qt.number_delegate.NumberDelegate` paints itself.
+        What :class:`~lossgui.qt.plain_cell_delegate.PlainCellDelegate` paints itself.
         """
         try:
             if self.columns[column].kind == "class" and self.steps[row].values is not None:

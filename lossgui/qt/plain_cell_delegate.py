@@ -20,7 +20,7 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPointF
 from PySide6.QtGui import QBrush, QColor, QFontMetricsF, QPainter, QPalette
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QTableView
 
-__all__ = ["NumberDelegate", "PlainCells"]
+__all__ = ["PlainCellDelegate", "PlainCells"]
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -47,7 +47,7 @@ class _Colours:
         self.highlight = QBrush(palette.brush(group, role.Highlight))
 
 
-class NumberDelegate(QStyledItemDelegate):
+class PlainCellDelegate(QStyledItemDelegate):
     """Paints a table's plain number cells directly; the other cells as Qt does.
 
     Parameters

@@ -1,4 +1,4 @@
-"""The step-by-step table's number delegate paints the pixels Qt's delegate paints."""
+"""The plain cell delegate paints the pixels Qt's delegate paints."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from PySide6.QtCore import QItemSelectionModel
 from PySide6.QtWidgets import QApplication, QStyledItemDelegate, QWidget
 
 from lossgui.document_convert import default_document, randomized, resize
-from lossgui.qt.number_delegate import NumberDelegate
 from lossgui.qt.pipeline import PipelineView
+from lossgui.qt.plain_cell_delegate import PlainCellDelegate
 from lossgui.qt.state import AppState
 
 
@@ -34,14 +34,14 @@ def _pixels(view: PipelineView, delegate: QStyledItemDelegate) -> np.ndarray:
 
 def _same_as_qt(view: PipelineView) -> bool:
     ours = view.table.itemDelegate()
-    assert isinstance(ours, NumberDelegate)
+    assert isinstance(ours, PlainCellDelegate)
     fast = _pixels(view, ours)
     qt = _pixels(view, QStyledItemDelegate(view.table))
     view.table.setItemDelegate(ours)
     return bool(np.array_equal(fast, qt))
 
 
-def test_the_table_paints_its_numbers_with_the_number_delegate(view):
+def test_the_table_paints_its_numbers_with_the_plain_cell_delegate(view):
     model = view.model
     plain = [
         (r, c)
