@@ -56,13 +56,6 @@ _WIDEST_NUMBER = "-0.00012345"
 _PAD = 12
 # Which font measures a text (see PipelineView._width).
 _MONO, _ITALIC = 0, 1
-# Changes of the table that change how the plain cell delegate paints.
-_LOOK_CHANGES = (
-    QEvent.Type.PaletteChange,
-    QEvent.Type.FontChange,
-    QEvent.Type.StyleChange,
-    QEvent.Type.EnabledChange,
-)
 
 
 class _Table(QTableView):
@@ -88,12 +81,6 @@ class _Table(QTableView):
             self._owner.copy_selection()
         else:
             super().keyPressEvent(event)
-
-    def changeEvent(self, event: QEvent) -> None:
-        super().changeEvent(event)
-        delegate = self.itemDelegate()
-        if event.type() in _LOOK_CHANGES and isinstance(delegate, PlainCellDelegate):
-            delegate.sync()
 
 
 class PipelineView(QWidget):

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPointF
-from PySide6.QtGui import QBrush, QColor, QFontMetricsF, QPainter, QPalette
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, QPointF
+from PySide6.QtGui import QBrush, QColor, QFontMetricsF, QPainter, QPalette, QTextLayout
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QTableView
 
 __all__ = ["PlainCellDelegate", "PlainCells"]
@@ -37,6 +37,15 @@ class PlainCells(Protocol):
         ...
 
 
+# Changes of the view that change how its plain cells look.
+_LOOK_CHANGES = (
+    QEvent.Type.PaletteChange,
+    QEvent.Type.FontChange,
+    QEvent.Type.StyleChange,
+    QEvent.Type.EnabledChange,
+)
+
+
 class _Colours:
     """The colours of one colour group, read once from the palette."""
 
@@ -54,7 +63,7 @@ class PlainCellDelegate(QStyledItemDelegate):
     ----------
     view : QTableView
         The table; its font is the numbers' font, and its palette gives the
-        colours (call :meth:`sync` after either changes).
+        colours (read again when either changes).
     cells : PlainCells
         The model, asked which cells are plain and what they show.
     """
@@ -66,6 +75,15 @@ class PlainCellDelegate(QStyledItemDelegate):
         self._current: tuple[int, int] = (-1, -1)
         self.sync()
         view.selectionModel().currentChanged.connect(self._on_current_changed)
+        view.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self._view:
+            if event.type() in _LOOK_CHANGES:
+                self.sync()
+            return False
+        # The view makes its delegate the filter of each editor (Tab, Enter, Escape).
+        return super().eventFilter(watched, event)
 
     def sync(self) -> None:
         """Read the view's font, colours and margins again (after a change of either)."""
@@ -74,8 +92,13 @@ class PlainCellDelegate(QStyledItemDelegate):
         self._advance = metrics.horizontalAdvance("0")
         # A proportional font: measure each text (the fast path still skips Qt's layout).
         self._metrics = None if view.fontInfo().fixedPitch() else metrics
-        self._line_height = metrics.height()
-        self._ascent = metrics.ascent()
+        # The line box Qt's item text centres: a text layout's line (its height rounds up).
+        probe = QTextLayout("0", view.font())
+        probe.beginLayout()
+        line = probe.createLine()
+        probe.endLayout()
+        self._line_height = int(line.height())
+        self._ascent = line.ascent()
         style = view.style()
         # Qt's item text keeps the focus frame's margin plus one pixel on each side.
         self._margin = style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, view) + 1
@@ -122,7 +145,7 @@ class PlainCellDelegate(QStyledItemDelegate):
             if background is not None:
                 painter.fillRect(rect, background)
             painter.setPen(colours.text)
-        # Qt centres a line box of the font's height in the cell (whole pixels).
-        top = rect.top() + (rect.height() - int(self._line_height)) // 2
+        # Qt centres the line box in the cell, on whole pixels.
+        top = rect.top() + (rect.height() - self._line_height) // 2
         x = rect.right() + 1 - self._margin - width
         painter.drawText(QPointF(x, top + self._ascent), text)

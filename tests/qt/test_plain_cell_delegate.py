@@ -89,3 +89,9 @@ def test_an_inactive_window_looks_as_qt_paints_it(view, qtbot):
 def test_a_number_too_wide_for_its_column_is_elided_as_qt_does(view):
     view.table.setColumnWidth(2, 30)
     assert _same_as_qt(view)
+
+
+
+def test_a_proportional_font_looks_as_qt_paints_it(view):
+    view.table.setFont(QApplication.font())  # measured per text; another line box
+    assert _same_as_qt(view)
