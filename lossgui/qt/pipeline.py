@@ -40,7 +40,6 @@ from PySide6.QtWidgets import (
 
 from lossgui.qt.pipeline_model import PipelineModel
 from lossgui.qt.pipeline_steps import Step, pipeline_steps
-from lossgui.qt.plain_cell_delegate import PlainCellDelegate
 from lossgui.qt.slot_guard import guarded
 from lossgui.qt.state import AppState
 
@@ -162,8 +161,6 @@ class PipelineView(QWidget):
         header_font = QFont(table.font())
         header_font.setFamilies(header_font.families() or [header_font.family()])
         table.setFont(self.model.mono)
-        # Numbers painted directly: a drag repaints about thirty of them a step.
-        table.setItemDelegate(PlainCellDelegate(table, self.model))
         metrics = [QFontMetrics(f) for f in (self.model.mono, self.model.bold, header_font)]
         vertical = table.verticalHeader()
         vertical.hide()

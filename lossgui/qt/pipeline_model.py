@@ -209,22 +209,6 @@ class PipelineModel(QAbstractTableModel):
         return styles
 
     # -------------------------------------------------------------- reading
-    def plain_text(self, row: int, column: int) -> str | None:
-        """The text of a per-class number cell (right-aligned, the view's font), else None.
-
-        What :class:`~lossgui.qt.plain_cell_delegate.PlainCellDelegate` paints itself.
-        """
-        try:
-            if self.columns[column].kind == "class" and self.steps[row].values is not None:
-                return self._texts[row][column]
-        except IndexError:
-            pass
-        return None
-
-    def plain_background(self, row: int, column: int) -> QBrush | None:
-        """The background of a number cell: the target class's shading, or None."""
-        return _HIT if 0 <= row < len(self._hits) and column == self._hits[row] else None
-
     def text(self, row: int, column: int) -> str:
         """The text of a cell ("" outside the table)."""
         if 0 <= row < len(self._texts) and 0 <= column < len(self.columns):
