@@ -16,7 +16,7 @@ def test_numerics_draws_naive_and_stable_for_the_selected_class(qtbot, state):
     scales = np.geomspace(0.1 / 3.1, 2000 / 3.1, 400)
     sweep = numerics(row, "float32", scales)
     x, y = curve_xy(panel.curves[("log_softmax", "float32", "naive")])
-    drawn = slice(None, None, panel.draw_every())  # a stride matched to the plot's pixels
+    drawn = slice(None, None, panel.curve_stride())  # a stride matched to the plot's pixels
     np.testing.assert_allclose(10**x, sweep.max_logit[drawn])  # log-x axis shows log10
     expected = sweep.curves["float32"].naive_log_softmax[drawn, 2]
     finite = np.isfinite(expected)
@@ -63,7 +63,7 @@ def test_numerics_follows_selection(qtbot, state):
     row = state.document.grid_logits()[0]
     sweep = numerics(row, "float32", np.geomspace(0.1 / 2.0, 2000 / 2.0, 400))
     y = curve_xy(panel.curves[("softmax", "float64", "stable")])[1]
-    every = panel.draw_every()
+    every = panel.curve_stride()
     np.testing.assert_allclose(y, sweep.curves["float64"].stable_softmax[::every, 1])
 
 
@@ -126,4 +126,4 @@ def test_numerics_draws_more_points_when_its_plots_widen(qtbot, state):
     settle()
     wide = curve.getData()[0].size
     assert wide > narrow
-    assert wide == len(range(0, POINTS, panel.draw_every()))
+    assert wide == len(range(0, POINTS, panel.curve_stride()))

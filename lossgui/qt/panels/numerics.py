@@ -189,20 +189,20 @@ class NumericsPanel(PanelBase):
         self.log_plot.getPlotItem().vb.sigResized.connect(self._on_resized)
         self.refresh()
 
-    def draw_every(self) -> int:
+    def curve_stride(self) -> int:
         """The curves' stride through the sweep now: from the plots' width in pixels."""
         return draw_every(self.log_plot.getPlotItem().vb.width())
 
     @safe_slot
     def _on_resized(self, *_: Any) -> None:
-        if self._drawn_every is not None and self.draw_every() != self._drawn_every:
+        if self._drawn_every is not None and self.curve_stride() != self._drawn_every:
             self.refresh()
 
     def _redraw(self) -> None:
         doc = self.state.document
         row, col = self.state.selection
         logits = np.array(doc.grid_logits()[row], dtype=np.float64)
-        every = self.draw_every()
+        every = self.curve_stride()
         # The selected row alone decides every curve: edits of other rows change nothing.
         if self.unchanged((doc.dtype, doc.row_label(row), col, logits.tobytes(), every)):
             return
