@@ -20,6 +20,31 @@ from PySide6.QtGui import QPainter, QPainterPath
 __all__ = ["Bars", "LogXCurve", "LogYPoints", "Points"]
 
 
+class _PixelSize:
+    """One view pixel's width and height in an item's own units, kept until forgotten.
+
+    pyqtgraph's ``pixelVectors`` inverts the device transform in Python; the
+    items below pad their boxes by a few pixels after every change of their
+    data, while the view (and so the pixel size) rarely changes. The owner
+    calls :meth:`forget` from ``viewTransformChanged``.
+    """
+
+    def __init__(self) -> None:
+        self._size: tuple[float, float] | None = None
+
+    def of(self, item: pg.GraphicsObject) -> tuple[float, float] | None:
+        """(width, height) of a pixel in ``item``'s units; None before it is shown."""
+        if self._size is None:
+            vx, vy = item.pixelVectors()
+            if vx is None or vy is None:
+                return None  # not shown yet: ask again next time
+            self._size = (vx.length(), vy.length())
+        return self._size
+
+    def forget(self) -> None:
+        self._size = None
+
+
 class Bars(pg.BarGraphItem):
     """A BarGraphItem that measures its bounding box once per change, not per question.
 
@@ -33,7 +58,7 @@ class Bars(pg.BarGraphItem):
 
     def __init__(self, **opts: Any) -> None:
         self._bounds: QRectF | None = None
-        self._pixel: tuple[float, float] | None = None
+        self._pixel = _PixelSize()
         super().__init__(**opts)
 
     def setOpts(self, **opts: Any) -> None:
@@ -42,7 +67,7 @@ class Bars(pg.BarGraphItem):
 
     def viewTransformChanged(self) -> None:
         self._bounds = None  # the padding is a number of pixels
-        self._pixel = None
+        self._pixel.forget()
         super().viewTransformChanged()
 
     def boundingRect(self) -> QRectF:
@@ -57,14 +82,8 @@ class Bars(pg.BarGraphItem):
         if xmn is None or xmx is None or ymn is None or ymx is None:
             return QRectF()
         pad = self.pixelPadding()
-        px = py = 0.0
-        if pad > 0:
-            if self._pixel is None:
-                vx, vy = self.pixelVectors()
-                if vx is None or vy is None:  # not shown yet: no pixels to pad by
-                    return QRectF(xmn, ymn, xmx - xmn, ymx - ymn)
-                self._pixel = (vx.length(), vy.length())
-            px, py = self._pixel[0] * pad, self._pixel[1] * pad
+        pixel = self._pixel.of(self) if pad > 0 else None  # None: not shown yet, no pixels
+        px, py = (pixel[0] * pad, pixel[1] * pad) if pixel is not None else (0.0, 0.0)
         return QRectF(xmn - px, ymn - py, 2 * px + xmx - xmn, 2 * py + ymx - ymn)
 
 
@@ -139,7 +158,7 @@ class LogXCurve(pg.GraphicsObject):
         self._name = name
         self._path = QPainterPath()
         self._bounds: QRectF | None = QRectF()
-        self._pad: tuple[float, float] | None = None  # in local units; see boundingRect
+        self._pixel = _PixelSize()  # see boundingRect
         self._linear_x = np.zeros(0)
         self._x = np.zeros(0)
         self._y = np.zeros(0)
@@ -186,21 +205,16 @@ class LogXCurve(pg.GraphicsObject):
     def viewTransformChanged(self) -> None:
         self.prepareGeometryChange()
         self._bounds = None
-        self._pad = None  # a number of pixels: other local units in another view
+        self._pixel.forget()  # the padding is a number of pixels: other units now
 
     def boundingRect(self) -> QRectF:
         if self._bounds is None:
             # The points' box plus half the pen's width in pixels (and one for antialiasing).
             box = self._path.controlPointRect()
-            if self._path.elementCount():
-                if self._pad is None:
-                    px, py = self.pixelVectors()
-                    pad = 0.5 * self._pen.widthF() + 1.0
-                    self._pad = (
-                        pad * px.length() if px is not None else 0.0,
-                        pad * py.length() if py is not None else 0.0,
-                    )
-                dx, dy = self._pad
+            pixel = self._pixel.of(self) if self._path.elementCount() else None
+            if pixel is not None:
+                pad = 0.5 * self._pen.widthF() + 1.0
+                dx, dy = pad * pixel[0], pad * pixel[1]
                 box = box.adjusted(-dx, -dy, dx, dy)
             self._bounds = box
         return self._bounds
