@@ -16,7 +16,14 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QShowEvent
-from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QMainWindow, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QFileDialog,
+    QGraphicsView,
+    QLabel,
+    QMainWindow,
+    QWidget,
+)
 
 from lossgui.core.presets import PRESETS
 from lossgui.presets_doc import preset_document
@@ -36,6 +43,7 @@ from lossgui.qt.pipeline import PipelineView
 from lossgui.qt.result_view import ResultView
 from lossgui.qt.slot_guard import guarded
 from lossgui.qt.state import AppState
+from lossgui.qt.sync_coalescer import SyncCoalescer
 from lossgui.qt.window_layout import (
     PANELS,
     build_central,
@@ -128,6 +136,10 @@ class MainWindow(QMainWindow):
         )
         self.panels, self.docks = make_docks(self, self.state)
         tab_docks(self, self.docks.values())
+        # One paint of the window per edit, not one per plot (see sync_coalescer).
+        self._syncs = SyncCoalescer(self)
+        self._syncs.watch_views(self.findChildren(QGraphicsView))
+        self._syncs.watch_windows([self, *self.docks.values()])
 
         session_cls = optional_class("lossgui.qt.session_io", "SessionController")
         self.session = (
