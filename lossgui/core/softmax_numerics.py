@@ -16,9 +16,6 @@ import numpy as np
 
 from lossgui.core.activations import (
     cast,
-    log_softmax,
-    naive_log_softmax,
-    naive_softmax,
     sigmoid,
     softmax,
 )
@@ -136,6 +133,23 @@ def _first_bad(values: np.ndarray) -> np.ndarray:
     return np.where(bad.any(axis=0), first, -1).astype(np.int64)
 
 
+def _softmax_forms(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Naive and stable softmax and log-softmax of ``x`` (S, C) over C, in x's dtype.
+
+    The same operations, in the same order, as :func:`naive_softmax`,
+    :func:`softmax`, :func:`naive_log_softmax` and :func:`log_softmax` (so the
+    same bits), sharing their exps and sums: this runs on every drag step of
+    the selected row. Returns (naive, stable, naive_log, stable_log).
+    """
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        e = np.exp(x)
+        naive = e / np.sum(e, axis=1, keepdims=True)
+        shifted = x - np.max(x, axis=1, keepdims=True)
+        e_shifted = np.exp(shifted)
+        total = np.sum(e_shifted, axis=1, keepdims=True)
+        return naive, e_shifted / total, np.log(naive), shifted - np.log(total)
+
+
 def numerics(
     row_logits: np.ndarray,
     dtype: str,
@@ -163,18 +177,10 @@ def numerics(
     scaled = s[:, None] * np.asarray(row_logits, dtype=np.float64)[None, :]
     curves = {}
     for name in dtypes:  # two dtypes, not sweep points: each call is vectorised over S
-        x = cast(scaled, np.dtype(name))
-        f64 = np.float64
-        naive = naive_softmax(x, dim=1).astype(f64)
-        naive_log = naive_log_softmax(x, dim=1).astype(f64)
+        forms = [f.astype(np.float64) for f in _softmax_forms(cast(scaled, np.dtype(name)))]
+        naive, stable, naive_log, stable_log = forms
         curves[name] = NumericsCurves(
-            name,
-            naive,
-            softmax(x, dim=1).astype(f64),
-            naive_log,
-            log_softmax(x, dim=1).astype(f64),
-            _first_bad(naive),
-            _first_bad(naive_log),
+            name, naive, stable, naive_log, stable_log, _first_bad(naive), _first_bad(naive_log)
         )
     max_logit = np.max(np.abs(scaled), axis=1) if scaled.size else np.zeros_like(s)
     return NumericsSweep(s, max_logit, curves, dtype)

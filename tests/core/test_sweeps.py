@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import lossgui.core as core
+from lossgui.core.activations import cast
 from lossgui.core.entropy import document_entropy_kl, target_distribution
 from lossgui.core.evaluate import evaluate, from_grid, to_grid
 from lossgui.core.sweeps import (
@@ -266,6 +267,43 @@ def test_numerics_naive_softmax_overflows_where_exp_does():
     # log-softmax of the smallest class fails earlier: its exp underflows to 0
     assert 0 <= f32.first_bad_log_softmax[2] < first32
     assert np.array_equal(sweep.max_logit, scales)
+
+
+@pytest.mark.parametrize("row", [[1.0, 0.5, -1.0], [3.0, -2.0, 0.25, 7.5], [-4.0, -9.0]])
+def test_numerics_curves_are_the_activations_bit_for_bit(row):
+    # Overflow (inf, nan) and underflow (0, -inf) included: scales up to 1e4.
+    scales = np.geomspace(1e-3, 1e4, 301)
+    sweep = numerics(np.array(row), "float32", scales)
+    scaled = scales[:, None] * np.array(row)[None, :]
+    for name, curves in sweep.curves.items():
+        x = cast(scaled, np.dtype(name))
+        for got, fn in (
+            (curves.naive_softmax, core.naive_softmax),
+            (curves.stable_softmax, core.softmax),
+            (curves.naive_log_softmax, core.naive_log_softmax),
+            (curves.stable_log_softmax, core.log_softmax),
+        ):
+            with np.errstate(all="ignore"):
+                expected = fn(x, dim=1).astype(np.float64)
+            assert np.array_equal(got, expected, equal_nan=True), (name, fn.__name__)
+
+
+def test_numerics_stable_curves_match_torch():
+    torch = pytest.importorskip("torch")
+    row = np.array([3.0, -2.0, 0.25, 7.5])
+    scales = np.geomspace(1e-3, 1e4, 101)
+    sweep = numerics(row, "float32", scales)
+    scaled = torch.tensor(scales[:, None] * row[None, :])
+    # torch's vectorised exp may round the last float32 bit otherwise.
+    for name, dtype, rtol in (("float32", torch.float32, 1e-6), ("float64", torch.float64, 1e-13)):
+        x = scaled.to(dtype)
+        curves = sweep.curves[name]
+        np.testing.assert_allclose(
+            curves.stable_softmax, torch.softmax(x, 1).double().numpy(), rtol=rtol, atol=1e-30
+        )
+        np.testing.assert_allclose(
+            curves.stable_log_softmax, torch.log_softmax(x, 1).double().numpy(), rtol=rtol
+        )
 
 
 def test_numerics_on_small_logits_stays_finite():
