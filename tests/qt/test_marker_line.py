@@ -88,6 +88,32 @@ def test_the_label_stays_whole_inside_the_view_and_beside_the_line(
     assert not (rect.left() < line.line().x1() < rect.right())
 
 
+@pytest.mark.parametrize(
+    ("vertical", "value", "arrow"),
+    [(True, 1000.0, "→"), (True, -50.0, "←"), (False, 1000.0, "↑"), (False, -50.0, "↓")],
+)
+def test_a_value_off_the_view_keeps_its_label_at_the_edge_with_an_arrow(
+    plot: pg.PlotWidget, vertical: bool, value: float, arrow: str
+) -> None:
+    line = marker(plot, pen("grey", 1.5), vertical=vertical, label="v = {value:.4g}", value=1.0)
+    settle()
+    assert line.label_text() == "v = 1"
+    line.setValue(value)
+    settle()
+    text = line.label_text()
+    assert arrow in text and f"v = {value:.4g}" in text
+    view = plot.getPlotItem().getViewBox()
+    box = line.childItems()[0]
+    assert view.rect().contains(box.mapRectToItem(view, box.rect()))
+    # Back in view (by a new range here): the arrow goes.
+    if vertical:
+        plot.setXRange(min(value, 0.0) - 1, max(value, 10.0) + 1, padding=0)
+    else:
+        plot.setYRange(min(value, 0.0) - 1, max(value, 10.0) + 1, padding=0)
+    settle()
+    assert line.label_text() == f"v = {value:.4g}"
+
+
 def test_an_svg_export_draws_the_marker_and_its_label(plot: pg.PlotWidget) -> None:
     marker(plot, pen("red", 2), label="threshold here", value=5.0)
     settle()

@@ -50,7 +50,9 @@ class MarkerLine(QGraphicsLineItem):
         coordinates (log10 of the value on a log axis).
     label : str
         Shown beside the line; ``{value}`` fields (e.g. ``"x = {value:.3g}"``)
-        show the line's value. Empty for no label.
+        show the line's value. Empty for no label. While the value lies outside
+        the view, the label stays at the nearest edge with an arrow pointing
+        the way to it (the line itself is clipped away).
     label_at : float
         Where along the line the label sits, 0 (bottom or left) to 1. The label
         is right of a vertical line and above a horizontal one, or on the
@@ -92,6 +94,7 @@ class MarkerLine(QGraphicsLineItem):
         # Its own flag: isVisible() of a child is False while the line is hidden.
         self._labelled = bool(label)
         self._box.setVisible(self._labelled)
+        self._off_view = ""  # the arrow towards a value outside the view, "" inside
         self._show_label_text()
         self._view.sigTransformChanged.connect(self._place)
         self._place()
@@ -113,7 +116,7 @@ class MarkerLine(QGraphicsLineItem):
 
     # ----------------------------------------------------------------- label
     def label_text(self) -> str:
-        """The label as shown ("" for none)."""
+        """The label as shown ("" for none), with its arrow while the value is off view."""
         return self._text.text() if self._labelled else ""
 
     def set_label(self, label: str) -> None:
@@ -128,6 +131,10 @@ class MarkerLine(QGraphicsLineItem):
 
     def _show_label_text(self) -> None:
         text = self._label_format.format(value=self._value) if self._label_format else ""
+        if text and self._off_view in ("←", "↓"):
+            text = f"{self._off_view} {text}"
+        elif text and self._off_view:
+            text = f"{text} {self._off_view}"
         if text == self._text.text():
             return
         self._text.setText(text)
@@ -144,12 +151,17 @@ class MarkerLine(QGraphicsLineItem):
             x = to_pixels.map(QPointF(self._value, 0.0)).x()
             line = QLineF(x, area.top(), x, area.bottom())
             spot = QPointF(x, area.bottom() - self._label_at * area.height())
+            off = "←" if x < area.left() else "→" if x > area.right() else ""
         else:
             y = to_pixels.map(QPointF(0.0, self._value)).y()
             line = QLineF(area.left(), y, area.right(), y)
             spot = QPointF(area.left() + self._label_at * area.width(), y)
+            off = "↑" if y < area.top() else "↓" if y > area.bottom() else ""
         if line != self.line():
             self.setLine(line)
+        if off != self._off_view:
+            self._off_view = off
+            self._show_label_text()
         if self._labelled:  # placed while the line is hidden too: it may be shown as it is
             self._place_label(area, spot)
 

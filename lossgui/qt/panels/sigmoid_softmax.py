@@ -139,7 +139,7 @@ class SigmoidSoftmaxPanel(PanelBase):
             label=f"0, drawn at {ZERO_FLOOR:g}",
         )
         self.markers: list[MarkerLine] = [
-            marker(plot, pen("grey", 1.5), label="a − b = {value:.3g}" if i == 0 else "")
+            marker(plot, pen("grey", 1.5), label="a − b = {value:.4g}" if i == 0 else "")
             for i, plot in enumerate(self.plots)
         ]
 
