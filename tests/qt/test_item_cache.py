@@ -135,6 +135,49 @@ def test_points_measure_like_pyqtgraph_after_new_points_sizes_and_range(qtbot):
     assert same_as_pyqtgraph()
 
 
+def test_points_moved_in_place_draw_and_measure_as_set_afresh(qtbot):
+    from lossgui.qt.panels.data_items import Points
+
+    def scene(points_x, points_y, move: bool):
+        plot = pg.PlotWidget()
+        qtbot.addWidget(plot)
+        plot.resize(300, 200)
+        plot.setXRange(-1, 6, padding=0)
+        plot.setYRange(-5, 9, padding=0)
+        plot.show()
+        points = Points(
+            x=[0.0, 1.0, 2.0], y=[1.0, 3.0, 2.0], symbol="d", size=9, brush="#F0E442"
+        )
+        plot.addItem(points)
+        qtbot.waitExposed(plot)
+        for _ in range(3):
+            QApplication.processEvents()
+        plot.grab()  # painted and measured once where they were
+        assert points.boundingRect() == pg.ScatterPlotItem.boundingRect(points)
+        if move:
+            points.move_points(points_x, points_y)
+        else:
+            points.setData(x=points_x, y=points_y)
+        # Measured at once, before any event could reset what is kept.
+        boxes.append(points.boundingRect())
+        QApplication.processEvents()
+        return plot, points
+
+    boxes: list = []
+
+    new_x, new_y = [0.5, 4.0, 5.0], [-4.0, 8.0, 0.0]
+    moved_plot, moved = scene(new_x, new_y, move=True)
+    fresh_plot, fresh = scene(new_x, new_y, move=False)
+    assert boxes[0] == boxes[1]
+    assert moved_plot.grab().toImage() == fresh_plot.grab().toImage()
+    assert moved.boundingRect() == pg.ScatterPlotItem.boundingRect(fresh)
+    np.testing.assert_array_equal(moved.getData()[0], new_x)
+    # Another count of points is a new set: built afresh.
+    moved.move_points([1.0, 2.0], [3.0, 4.0])
+    assert len(moved.data) == 2
+    assert moved.boundingRect() == pg.ScatterPlotItem.boundingRect(moved)
+
+
 def test_grid_lines_reach_across_a_view_that_got_wider(qtbot):
     """A left axis keeps its size when its view widens; its grid lines must still follow."""
     from lossgui.qt.panels.base import make_plot

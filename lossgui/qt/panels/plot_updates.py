@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 
-from lossgui.qt.panels.data_items import LogXCurve
+from lossgui.qt.panels.data_items import LogXCurve, Points
 from lossgui.qt.panels.marker_line import MarkerLine
 from lossgui.qt.panels.plot_items import StickyViewBox
 
@@ -63,11 +63,17 @@ def set_curve(curve: pg.PlotDataItem | LogXCurve, x: Any, y: Any, **kwargs: Any)
 
 
 def set_points(points: pg.ScatterPlotItem, x: np.ndarray, y: np.ndarray) -> bool:
-    """``points.setData(x=x, y=y)`` unless the scatter already shows these points."""
+    """``points.setData(x=x, y=y)`` unless the scatter already shows these points.
+
+    :class:`Points` move in place when only their positions changed.
+    """
     data = points.data
     if same_values(data["x"], x) and same_values(data["y"], y):
         return False
-    points.setData(x=x, y=y)
+    if isinstance(points, Points):
+        points.move_points(x, y)
+    else:
+        points.setData(x=x, y=y)
     return True
 
 
