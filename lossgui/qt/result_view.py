@@ -20,7 +20,7 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from lossgui.core.evaluate import Evaluation
-from lossgui.qt.label_holder import hold_label, set_text
+from lossgui.qt.label_holder import hold_label, selectable_on_hover, set_text
 from lossgui.qt.slot_guard import guarded
 from lossgui.qt.state import AppState
 
@@ -143,14 +143,17 @@ class ResultView(QWidget):
         self.value_label.setFont(font)
         # A number: plain text, which the label holder can size without a layout.
         self.value_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.value_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        selectable_on_hover(self.value_label)  # plain while unused: a cheap redraw
+        # At the top, plain text sits on the very pixels of the selectable text (centred,
+        # it would sit a pixel lower and jump as the mouse comes).
+        self.value_label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.value_label.setToolTip("Full precision of the computing dtype; select to copy")
         self.stale_label = QLabel(_STALE_TEXT, self)
         self.stale_label.setStyleSheet(_STALE_STYLE)
         self.stale_label.setToolTip(_STALE_TIP)
         self.explanation_label = QLabel(self)
         self.explanation_label.setWordWrap(True)
-        self.explanation_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        selectable_on_hover(self.explanation_label)  # plain while unused: a cheap redraw
         self.explanation_label.setToolTip(
             "How the reduction combines the per-element losses: numerator / denominator"
         )

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from lossgui.core.evaluate import Evaluation
 from lossgui.document import Document
-from lossgui.qt.label_holder import hold_label, set_text
+from lossgui.qt.label_holder import hold_label, selectable_on_hover, set_text
 from lossgui.qt.panels.base import (
     COLORS,
     PanelBase,
@@ -67,7 +67,7 @@ def status_label(parent: QWidget) -> QLabel:
     label = QLabel(parent)
     label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
     label.setFixedHeight(label.fontMetrics().height() + 4)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    selectable_on_hover(label)  # plain while unused: a cheap redraw
     return label
 
 

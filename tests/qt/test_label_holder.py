@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QEvent, QObject, QPointF, Qt
+from PySide6.QtGui import QEnterEvent
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from lossgui.qt.label_holder import LabelHolder, hold_label, set_text
+from lossgui.qt.label_holder import LabelHolder, hold_label, selectable_on_hover, set_text
 
 
 class _Events(QObject):
@@ -188,3 +189,56 @@ def test_a_label_of_fixed_height_and_ignored_width_is_never_measured(qtbot):
         QApplication.processEvents()
     assert _CountingLabel.measured == 0
     assert window.holder.height() == label.height()
+
+
+# ----------------------------------------------------------- selectable on hover
+_SELECTABLE = Qt.TextInteractionFlag.TextSelectableByMouse
+_PLAIN = Qt.TextInteractionFlag.NoTextInteraction
+
+
+@pytest.fixture
+def hover_label(qtbot):
+    label = QLabel("loss = 3.8275928")
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    selectable_on_hover(label)
+    top = _shown_holding(qtbot, label, 120)
+    QApplication.processEvents()
+    label.top = top  # the window lives as long as the label is used
+    return label
+
+
+def _enter(label: QLabel) -> None:
+    """What Qt does when the mouse comes over the label."""
+    label.setAttribute(Qt.WidgetAttribute.WA_UnderMouse, True)
+    spot = QPointF(5.0, 5.0)
+    QApplication.sendEvent(label, QEnterEvent(spot, spot, label.mapToGlobal(spot)))
+
+
+def _leave(label: QLabel) -> None:
+    label.setAttribute(Qt.WidgetAttribute.WA_UnderMouse, False)
+    QApplication.sendEvent(label, QEvent(QEvent.Type.Leave))
+
+
+def test_a_label_selectable_on_hover_is_plain_until_the_mouse_comes(hover_label):
+    assert hover_label.textInteractionFlags() == _PLAIN
+    set_text(hover_label, "loss = 3.8283877")  # edits meanwhile: still plain
+    assert hover_label.textInteractionFlags() == _PLAIN
+    _enter(hover_label)
+    assert hover_label.textInteractionFlags() == _SELECTABLE
+    set_text(hover_label, "loss = 3.8286414")  # the mouse is on it: stays selectable
+    assert hover_label.textInteractionFlags() == _SELECTABLE
+    hover_label.setSelection(0, 4)
+    _leave(hover_label)
+    set_text(hover_label, "loss = 3.8289537")  # (a new text drops the selection itself)
+    assert hover_label.textInteractionFlags() == _SELECTABLE
+    _enter(hover_label)
+    _leave(hover_label)
+    set_text(hover_label, "loss = 3.829327")  # the mouse went, nothing selected: plain
+    assert hover_label.textInteractionFlags() == _PLAIN
+    assert hover_label.text() == "loss = 3.829327"
+
+
+def test_a_selection_made_on_hover_can_be_copied(hover_label):
+    _enter(hover_label)
+    hover_label.setSelection(0, 4)
+    assert hover_label.selectedText() == "loss"

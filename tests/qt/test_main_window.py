@@ -275,3 +275,31 @@ def test_an_image_shaped_batch_brings_the_spatial_map_forward(window: MainWindow
     assert not window.panels["spatial"].isVisible()
     window.load_preset("segmentation-ignore-255")
     qtbot.waitUntil(window.panels["spatial"].isVisible)
+
+
+def test_labels_selectable_on_hover_do_not_move_as_the_mouse_comes(qtbot):
+    """They are plain while unused and selectable under the mouse: the same pixels."""
+    from PySide6.QtCore import QPointF, Qt
+    from PySide6.QtGui import QEnterEvent
+    from PySide6.QtWidgets import QApplication
+
+    from .panel_helpers import settle, shown
+
+    window = MainWindow(restore=False, with_session=False)
+    shown(qtbot, window, (1440, 900))
+    settle()
+    labels = [
+        window.result_view.value_label,
+        window.result_view.explanation_label,
+        window.panels["numerics"].table_label,
+        window.panels["samples"].summary_label,
+    ]
+    for label in labels:
+        plain = label.grab().toImage()
+        assert label.textInteractionFlags() == Qt.TextInteractionFlag.NoTextInteraction
+        spot = QPointF(2.0, 2.0)
+        label.setAttribute(Qt.WidgetAttribute.WA_UnderMouse, True)
+        QApplication.sendEvent(label, QEnterEvent(spot, spot, label.mapToGlobal(spot)))
+        assert label.textInteractionFlags() == Qt.TextInteractionFlag.TextSelectableByMouse
+        settle()
+        assert label.grab().toImage() == plain, label.text()

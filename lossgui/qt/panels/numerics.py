@@ -17,7 +17,7 @@ from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
 from lossgui.core.sweeps import numerics
-from lossgui.qt.label_holder import hold_label, set_text
+from lossgui.qt.label_holder import hold_label, selectable_on_hover, set_text
 from lossgui.qt.panels.base import (
     PanelBase,
     dashed,
@@ -154,7 +154,7 @@ class NumericsPanel(PanelBase):
         self._layout.addLayout(grid, 1)
         self.table_label = QLabel(self)
         self.table_label.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-        self.table_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        selectable_on_hover(self.table_label)  # plain while unused: a cheap redraw
         self._layout.addWidget(self.table_label)
         hold_label(self.table_label)
 
