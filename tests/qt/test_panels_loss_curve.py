@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt
 
 from lossgui.core.sweeps import loss_vs_logit, overlay_losses
 from lossgui.qt.panels.loss_curve import POINTS, LossCurvePanel
@@ -55,7 +56,9 @@ def test_loss_curve_follows_the_selection(qtbot, state):
     assert panel.value_line.value() == pytest.approx(value)
     assert panel.value_tag.value() == pytest.approx(value)
     assert panel.value_tag.label_text() == f"x = {value:.4g}"
-    assert "x[3, 2]" in panel.title_label.text()
+    assert panel.title_label.text().startswith(f"x[3, 2] = {value:.6g}")
+    # Plain text, as it is redrawn on every drag step (rich text is a text document).
+    assert panel.title_label.textFormat() == Qt.TextFormat.PlainText
 
 
 def test_dragging_the_line_edits_the_cell_as_one_undo_step(qtbot, state):

@@ -103,6 +103,8 @@ class LossCurvePanel(PanelBase):
         self.title_label.setToolTip("Select a cell in the grid to sweep it.")
         # Wraps rather than widening the panel when a row label is long (spatial batches).
         self.title_label.setWordWrap(True)
+        # Plain: rich text is a text document laid out again on every drag step.
+        self.title_label.setTextFormat(Qt.TextFormat.PlainText)
         header.addWidget(self.title_label, 1)
         # Other losses sit behind one compact menu button: a row of check boxes made
         # the panel wider than half a window.
@@ -289,7 +291,7 @@ class LossCurvePanel(PanelBase):
         target_text = "" if target is None else f", row's class {target}"
         set_text(
             self.title_label,
-            f"<b>x[{label}, {col}]</b> = {value:.6g}{target_text} · {doc.spec.label}",
+            f"x[{label}, {col}] = {value:.6g}{target_text} · {doc.spec.label}",
         )
         set_axis_label(self.loss_plot, "bottom", f"logit x[{label}, {col}]")
         set_axis_label(self.grad_plot, "bottom", f"logit x[{label}, {col}]")
