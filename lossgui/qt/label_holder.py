@@ -11,8 +11,8 @@ less) room: a different height, or more width than it has.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, QSize, Qt
-from PySide6.QtGui import QFontMetricsF
+from PySide6.QtCore import QEvent, QObject, QSize
+from PySide6.QtGui import QFont, QFontMetricsF, Qt
 from PySide6.QtWidgets import QApplication, QLabel, QSizePolicy, QWidget
 
 __all__ = ["LabelHolder", "hold_label", "selectable_on_hover", "set_text"]
@@ -51,6 +51,8 @@ class LabelHolder(QWidget):
         # A plain one-font label's line count and widest line (px) when last measured.
         self._plain_lines = -1
         self._plain_width = 0.0
+        # A wrapping label's text shape (see _wrap_shape) and its height when last measured.
+        self._shape_height: tuple[object, int] = (None, -1)
 
     def hold(self, label: QLabel) -> None:
         """Take ``label`` (out of any layout) as this holder's only child."""
@@ -65,6 +67,7 @@ class LabelHolder(QWidget):
         self._wrapped = -1
         self._measured = None
         self._plain_lines, self._plain_width = -1, 0.0
+        self._shape_height = (None, -1)
         self.updateGeometry()
 
     def follow(self) -> None:
@@ -125,7 +128,15 @@ class LabelHolder(QWidget):
         # A wrapping label's height at the width it has; the layout may give any
         # label more height than it asks for, so compare what it asks for.
         wraps = label.hasHeightForWidth()
-        wrapped = label.heightForWidth(max(self.width(), 1)) if wraps else -1
+        width = max(self.width(), 1)
+        shape = _wrap_shape(label, width) if wraps else None
+        if shape is not None and self._shape_height[0] == shape:
+            # The same words as measured last, only other digits (each as wide in this
+            # font): the same lines, so the same height, without laying the text out.
+            wrapped = self._shape_height[1]
+        else:
+            wrapped = label.heightForWidth(width) if wraps else -1
+            self._shape_height = (shape, wrapped)
         if wraps and wrapped == self._wrapped:
             # Same height at its width: the layout has nothing to change (a wider hint
             # would only be kept, see above), so skip the two more text layouts
@@ -158,6 +169,56 @@ def _plain_extent(label: QLabel) -> tuple[int, float] | None:
     lines = label.text().split("\n")
     metrics = QFontMetricsF(label.font())
     return len(lines), max(metrics.horizontalAdvance(line) for line in lines)
+
+
+#: Interaction that gives a plain-text label a text document (as in QLabel's own test).
+_DOCUMENT_FLAGS = (
+    Qt.TextInteractionFlag.TextSelectableByMouse
+    | Qt.TextInteractionFlag.TextSelectableByKeyboard
+    | Qt.TextInteractionFlag.TextEditable
+)
+_DIGITS = str.maketrans("123456789", "000000000")
+#: Digits beside the signs numbers come with; a font that kerns none of these pairs and
+#: draws every digit as wide keeps a text's width when only its digits change.
+_DIGIT_SAMPLES = ("0.1", "7.5", "-1", "-4.7e+05", "1e-3", "(8.75)", "[3, 1]", "99 %", "1/7", "x1")
+_digits_keep_width: dict[str, bool] = {}  # by QFont.key()
+
+
+def _tabular_digits(font: QFont) -> bool:
+    """Whether every digit is as wide as "0" in ``font``, next to signs too (cached)."""
+    key = font.key()
+    known = _digits_keep_width.get(key)
+    if known is None:
+        metrics = QFontMetricsF(font)
+        known = all(
+            metrics.horizontalAdvance(text) == metrics.horizontalAdvance(text.translate(_DIGITS))
+            for text in ("0123456789", *_DIGIT_SAMPLES)
+        ) and len({metrics.horizontalAdvance(d) for d in "0123456789"}) == 1
+        _digits_keep_width[key] = known
+    return known
+
+
+def _wrap_shape(label: QLabel, width: int) -> tuple[object, ...] | None:
+    """What a plain wrapping label's height depends on, its digits all read as 0.
+
+    Two texts with the same shape break into the same lines at the same width
+    when every digit is as wide as any other (tabular digits, as UI fonts have
+    them): a value that changes on every drag step keeps the label's height.
+    None for rich text, a selectable label or a font with proportional digits:
+    measure those.
+    """
+    if label.textInteractionFlags() & _DOCUMENT_FLAGS:
+        # A selectable label lays its text document out when measured; unmeasured, it
+        # lays it out in its paint and asks for a second paint: dearer than measuring.
+        return None
+    text = label.text()
+    plain = label.textFormat() == Qt.TextFormat.PlainText
+    if not plain and (label.textFormat() == Qt.TextFormat.RichText or Qt.mightBeRichText(text)):
+        return None
+    font = label.font()
+    if not _tabular_digits(font):
+        return None
+    return (text.translate(_DIGITS), width, font.key(), label.margin(), label.indent())
 
 
 def hold_label(label: QLabel) -> LabelHolder:

@@ -242,3 +242,44 @@ def test_a_selection_made_on_hover_can_be_copied(hover_label):
     _enter(hover_label)
     hover_label.setSelection(0, 4)
     assert hover_label.selectedText() == "loss"
+
+
+class _HeightCountingLabel(QLabel):
+    """Counts the heights for a width the holder asks of it."""
+
+    asked = 0
+
+    def heightForWidth(self, width: int) -> int:
+        type(self).asked += 1
+        return super().heightForWidth(width)
+
+
+@pytest.fixture
+def counted_wrapping(qtbot):
+    label = _HeightCountingLabel("Row 3, class 0: a caption that wraps, value 1.2346 here")
+    label.setWordWrap(True)
+    top = _shown_holding(qtbot, label, 300)
+    QApplication.processEvents()
+    _HeightCountingLabel.asked = 0
+    return top
+
+
+def test_other_digits_in_a_wrapping_label_keep_its_height_unmeasured(counted_wrapping):
+    label = counted_wrapping.label
+    set_text(label, "Row 3, class 0: a caption that wraps, value 7.0001 here")
+    set_text(label, "Row 3, class 0: a caption that wraps, value 0.5000 here")
+    set_text(label, "Row 7, class 9: a caption that wraps, value 9.9999 here")
+    assert _HeightCountingLabel.asked == 1  # the first of this shape only
+    assert label.height() >= label.heightForWidth(label.width())
+    set_text(label, "Row 3, class 0: another caption that wraps, value 0.5000 here")
+    assert _HeightCountingLabel.asked == 3  # other words: measured again
+
+
+def test_proportional_digits_are_measured_every_time(counted_wrapping, monkeypatch):
+    from lossgui.qt import label_holder
+
+    label = counted_wrapping.label
+    monkeypatch.setitem(label_holder._digits_keep_width, label.font().key(), False)
+    set_text(label, "Row 3, class 0: a caption that wraps, value 7.0001 here")
+    set_text(label, "Row 3, class 0: a caption that wraps, value 0.5000 here")
+    assert _HeightCountingLabel.asked >= 2  # each text (the layout may ask too)
