@@ -11,14 +11,13 @@ less) room: a different height, or more width than it has.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, QSize
+from PySide6.QtCore import QEvent, QSize
 from PySide6.QtGui import QFont, QFontMetricsF, Qt
-from PySide6.QtWidgets import QApplication, QLabel, QSizePolicy, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
-__all__ = ["LabelHolder", "hold_label", "selectable_on_hover", "set_text"]
+from lossgui.qt.label_selection import plain_unless_in_use
 
-_SELECTABLE = Qt.TextInteractionFlag.TextSelectableByMouse
-_PLAIN = Qt.TextInteractionFlag.NoTextInteraction
+__all__ = ["LabelHolder", "hold_label", "set_text"]
 
 
 class LabelHolder(QWidget):
@@ -258,54 +257,8 @@ def set_text(label: QLabel, text: str) -> None:
     """
     if label.text() == text:
         return
-    if label.property(_ON_HOVER) and _may_stop_selecting(label):
-        # Back to a plain label while nobody is selecting in it (see selectable_on_hover).
-        label.setTextInteractionFlags(_PLAIN)
+    plain_unless_in_use(label)  # a label selectable on hover (see label_selection)
     label.setText(text)
     holder = label.parentWidget()
     if isinstance(holder, LabelHolder) and holder.label is label:
         holder.follow()
-
-
-# --------------------------------------------------------- selectable on hover
-_ON_HOVER = "lossgui_selectable_on_hover"
-
-
-class _SelectOnEnter(QObject):
-    """Makes a label selectable when the mouse enters it (see selectable_on_hover)."""
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Enter and isinstance(watched, QLabel):
-            if watched.textInteractionFlags() != _SELECTABLE:
-                watched.setTextInteractionFlags(_SELECTABLE)
-        return False
-
-
-_select_on_enter: list[_SelectOnEnter] = []  # one filter for all, made once Qt is up
-
-
-def selectable_on_hover(label: QLabel) -> None:
-    """Let the mouse select ``label``'s text, at the cost of a plain label while unused.
-
-    A selectable label keeps a text document: each new text is laid out as a
-    document, painted through it, and (laid out in its paint) painted twice.
-    For labels whose numbers change on every drag step that is several times
-    the cost of a plain label. Such a label is plain until the mouse enters
-    it, selectable from then on, and plain again when :func:`set_text` gives
-    it a new text while the mouse is elsewhere, nothing is selected in it
-    and no menu (its Copy menu) is open.
-    """
-    if not _select_on_enter:
-        _select_on_enter.append(_SelectOnEnter())
-    label.setProperty(_ON_HOVER, True)
-    label.setTextInteractionFlags(_SELECTABLE if label.underMouse() else _PLAIN)
-    label.installEventFilter(_select_on_enter[0])
-
-
-def _may_stop_selecting(label: QLabel) -> bool:
-    return (
-        label.textInteractionFlags() != _PLAIN
-        and not label.underMouse()
-        and not label.hasSelectedText()
-        and QApplication.activePopupWidget() is None
-    )

@@ -20,7 +20,8 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from lossgui.core.evaluate import Evaluation
-from lossgui.qt.label_holder import hold_label, selectable_on_hover, set_text
+from lossgui.qt.label_holder import hold_label, set_text
+from lossgui.qt.label_selection import selectable_on_hover
 from lossgui.qt.slot_guard import guarded
 from lossgui.qt.state import AppState
 

@@ -29,7 +29,8 @@ from PySide6.QtWidgets import (
 
 from lossgui.core.evaluate import Evaluation
 from lossgui.document import Document
-from lossgui.qt.label_holder import hold_label, selectable_on_hover, set_text
+from lossgui.qt.label_holder import hold_label, set_text
+from lossgui.qt.label_selection import selectable_on_hover
 from lossgui.qt.panels.base import (
     COLORS,
     PanelBase,

@@ -7,7 +7,8 @@ from PySide6.QtCore import QEvent, QObject, QPointF, Qt
 from PySide6.QtGui import QEnterEvent
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from lossgui.qt.label_holder import LabelHolder, hold_label, selectable_on_hover, set_text
+from lossgui.qt.label_holder import LabelHolder, hold_label, set_text
+from lossgui.qt.label_selection import selectable_on_hover
 
 
 class _Events(QObject):

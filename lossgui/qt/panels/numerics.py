@@ -17,7 +17,8 @@ from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
 from lossgui.core.sweeps import numerics
-from lossgui.qt.label_holder import hold_label, selectable_on_hover, set_text
+from lossgui.qt.label_holder import hold_label, set_text
+from lossgui.qt.label_selection import selectable_on_hover
 from lossgui.qt.panels.base import (
     PanelBase,
     dashed,
