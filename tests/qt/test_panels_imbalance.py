@@ -110,3 +110,15 @@ def test_weight_sweep_layers_grid_lines_under_both_curves(qtbot, state):
         assert item.getAxis(side).zValue() < view_z
     assert item.getAxis("right").grid is False
     assert panel._share_view.zValue() > item.zValue()
+
+
+def test_button_tooltips_say_why_a_button_is_disabled_and_follow_the_document(qtbot, qapp):
+    state = AppState(big_document())  # cross entropy: weights yes, pos_weight no
+    panel = make(qtbot, ImbalancePanel, state)
+    pos_tip = panel.buttons["pos_weight"].toolTip()
+    assert "Disabled: only BCEWithLogitsLoss has pos_weight" in pos_tip
+    assert "Disabled" not in panel.buttons["inverse"].toolTip()
+    state.edit(lambda d: d.with_loss("binary_cross_entropy_with_logits"), "loss")
+    assert "Disabled" not in panel.buttons["pos_weight"].toolTip()
+    state.undo_stack.undo()
+    assert panel.buttons["pos_weight"].toolTip() == pos_tip

@@ -286,9 +286,9 @@ class ImbalancePanel(PanelBase):
                 has = any(doc.option(n) is not None for n in ("weight", "pos_weight"))
                 problem = None if has else "no weight or pos_weight is set"
             button.setEnabled(problem is None)
-            button.setToolTip(
-                self._tips[key] + ("" if problem is None else f"\nDisabled: {problem}.")
-            )
+            tip = self._tips[key] + ("" if problem is None else f"\nDisabled: {problem}.")
+            if button.toolTip() != tip:  # on every redraw, mostly the same: skip Qt's work
+                button.setToolTip(tip)
         self.beta.setEnabled(weight_problem is None)
 
     # ------------------------------------------------------------------- redraw
@@ -354,9 +354,9 @@ class ImbalancePanel(PanelBase):
     ) -> None:
         problem = _weights_problem(doc)
         # A plot title cannot wrap and a long one widens the plot: the reason goes in the tooltip.
-        self.ratio_plot.setToolTip(
-            self._ratio_tip if problem is None else f"{self._ratio_tip}\n\nNo sweep: {problem}."
-        )
+        tip = self._ratio_tip if problem is None else f"{self._ratio_tip}\n\nNo sweep: {problem}."
+        if self.ratio_plot.toolTip() != tip:
+            self.ratio_plot.setToolTip(tip)
         if problem is not None:
             set_title(self.ratio_plot, "No weight sweep here (see tooltip)", size="9pt")
             self.ratio_loss_curve.set_xy([], [])
