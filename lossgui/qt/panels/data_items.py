@@ -179,7 +179,6 @@ class LogXCurve(pg.GraphicsObject):
         self._path = QPainterPath()
         self._bounds: QRectF | None = QRectF()
         self._pixel = _PixelSize()  # see boundingRect
-        self._linear_x = np.zeros(0)
         self._x = np.zeros(0)
         self._y = np.zeros(0)
         self._all_x = np.zeros(0)
@@ -195,8 +194,7 @@ class LogXCurve(pg.GraphicsObject):
         """
         self._all_x = np.asarray(x, dtype=np.float64)
         self._all_y = np.asarray(y, dtype=np.float64)
-        self._linear_x = self._all_x[::every]
-        self._x = np.log10(self._linear_x)
+        self._x = np.log10(self._all_x[::every])
         self._y = self._all_y[::every]
         # Non-finite points break the line (as pyqtgraph's connect="finite").
         self._path = (
