@@ -201,3 +201,36 @@ def test_grid_lines_reach_across_a_view_that_got_wider(qtbot):
     plot.resize(600, 250)
     assert lines_width() >= 0.95 * view.width() > 1.5 * narrow
     assert left._grid_lines.boundingRect().width() >= 0.95 * view.width()
+
+
+@pytest.mark.parametrize("panel_cls", [LossCurvePanel, SigmoidSoftmaxPanel, NumericsPanel])
+def test_empty_layout_items_are_skipped_and_the_plots_look_the_same(qtbot, panel_cls):
+    from lossgui.qt.panels.plot_items import skip_empty_items
+
+    empty = QGraphicsItem.GraphicsItemFlag.ItemHasNoContents
+    state = AppState(randomized(resize(default_document(), 12, 4), np.random.default_rng(1)))
+    panel = panel_cls(state)
+    qtbot.addWidget(panel)
+    panel.resize(700, 500)
+    panel.show()
+    qtbot.waitExposed(panel)
+    containers = [
+        i for p in panel.plots for i in p.scene().items() if type(i) in (pg.PlotItem, pg.LabelItem)
+    ]
+    # Each plot item and its title, at least; a panel that forgets to flag them fails here.
+    assert len(containers) >= 2 * len(panel.plots)
+    assert all(i.flags() & empty for i in containers)
+    state.select(1, 0)
+    for value in (2.5, -1.0):  # moves curves, lines and the titles' numbers
+        state.edit(lambda d, v=value: d.with_cell(1, 0, v), "edit")
+        QApplication.processEvents()
+    shown = [p.grab().toImage() for p in panel.plots]
+    for item in containers:
+        item.setFlag(empty, False)
+    for plot, before in zip(panel.plots, shown, strict=True):
+        plot.viewport().repaint()
+        # Exactly the same pixels: the flag only spares Qt the question of their bounds.
+        assert plot.grab().toImage() == before
+    for plot in panel.plots:
+        skip_empty_items(plot)
+    assert all(i.flags() & empty for i in containers)

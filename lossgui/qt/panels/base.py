@@ -33,6 +33,7 @@ from lossgui.qt.panels.plot_items import (
     StickyViewBox,
     cache_item_pixmaps,
     over_background,
+    skip_empty_items,
 )
 from lossgui.qt.panels.plot_updates import (
     fit_range,
@@ -301,6 +302,7 @@ class PanelBase(QWidget):
             self.refresh()
         for plot in self.plots:
             cache_item_pixmaps(plot)
+            skip_empty_items(plot)
 
     def refresh(self) -> None:
         """Redraw from the current Document now (the window calls it before export)."""

@@ -26,6 +26,7 @@ __all__ = [
     "cache_item_pixmaps",
     "items_uncached",
     "over_background",
+    "skip_empty_items",
 ]
 
 
@@ -335,6 +336,22 @@ def cache_item_pixmaps(plot: pg.PlotWidget) -> None:
     for item in plot.scene().items():
         if isinstance(item, kinds) and item.cacheMode() != device:
             item.setCacheMode(device)
+
+
+def skip_empty_items(plot: pg.PlotWidget) -> None:
+    """Tell Qt that ``plot``'s layout items (the plot item, titles, legend labels) paint nothing.
+
+    They only hold other items, and pyqtgraph gives them no ``paint``. Qt still
+    asks each for its bounding box (a call into Python) on every paint of the
+    view, about 80 calls per drag step in all, unless the item is flagged
+    ``ItemHasNoContents``: then it only draws the item's children. Idempotent;
+    call it again after adding items.
+    """
+    empty = QGraphicsItem.GraphicsItemFlag.ItemHasNoContents
+    for item in plot.scene().items():
+        # Exact types: a subclass may paint (pyqtgraph's own subclasses do not exist here).
+        if type(item) in (pg.PlotItem, pg.LabelItem) and not item.flags() & empty:
+            item.setFlag(empty)
 
 
 @contextmanager
