@@ -15,14 +15,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    Qt,
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QFontDatabase,
+    QGuiApplication,
+    QStandardItem,
+    QStandardItemModel,
 )
-from PySide6.QtGui import QBrush, QColor, QFont, QFontDatabase, QGuiApplication
 
 from lossgui.qt.pipeline_steps import Step
 
@@ -38,8 +40,6 @@ _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 _LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
 _CENTER = int(Qt.AlignmentFlag.AlignCenter)
 
-Index = QModelIndex | QPersistentModelIndex
-
 _FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
 _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole.value)
@@ -47,8 +47,6 @@ _FONT = int(Qt.ItemDataRole.FontRole.value)
 _ALIGN = int(Qt.ItemDataRole.TextAlignmentRole.value)
 _BACKGROUND = int(Qt.ItemDataRole.BackgroundRole.value)
 _COLOUR = int(Qt.ItemDataRole.ForegroundRole.value)
-# What changes when a number moves: its text (and tooltip) and the target's shading.
-_ROLES = [_DISPLAY, _TOOLTIP, _BACKGROUND]
 
 
 @dataclass(frozen=True)
@@ -118,8 +116,13 @@ def _hit_column(step: Step, columns: tuple[Column, ...]) -> int:
     return next((i for i, c in enumerate(columns) if c.cls == step.highlight), -1)
 
 
-class PipelineModel(QAbstractTableModel):
-    """Read-only cells of the pipeline steps.
+class PipelineModel(QStandardItemModel):
+    """Read-only cells of the pipeline steps, held by Qt.
+
+    The cells are ``QStandardItem`` s: the view reads their text, font,
+    alignment, colours and tooltip in C++. A Python ``data()`` was called for
+    seven roles of every painted cell (about 200 calls, with as many index
+    look-ups, per drag step); now Python only writes the cells that changed.
 
     Parameters
     ----------
@@ -140,7 +143,6 @@ class PipelineModel(QAbstractTableModel):
         self.steps: list[Step] = []
         self._texts: list[tuple[str, ...]] = []
         self._hits: list[int] = []
-        self._styles: list[list[dict[int, object]]] = []
         base = QGuiApplication.font()
         self.mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         self.mono.setPointSizeF(base.pointSizeF())
@@ -158,55 +160,87 @@ class PipelineModel(QAbstractTableModel):
         bool
             True when the structure changed (the model was reset: the view must
             span and size its columns again); False when only cells changed,
-            each run of changed cells in a row announced with ``dataChanged``
-            (the view repaints just those cells).
+            each changed cell rewritten in place (one ``dataChanged`` each, so
+            the view repaints just those cells).
         """
         columns = _columns(steps, classes)
         texts = [_texts(s, columns) for s in steps]
         hits = [_hit_column(s, columns) for s in steps]
         if columns != self.columns or list(map(_shape, steps)) != list(map(_shape, self.steps)):
-            self.beginResetModel()
-            self.columns, self.steps, self._texts, self._hits = columns, steps, texts, hits
-            self._styles = [self._row_styles(s) for s in steps]
-            self.endResetModel()
+            self._build(steps, columns, texts, hits)
             return True
         old_texts, old_hits = self._texts, self._hits
         self.steps, self._texts, self._hits = steps, texts, hits
         for row, (new, old) in enumerate(zip(texts, old_texts, strict=True)):
-            changed = {i for i, (a, b) in enumerate(zip(new, old, strict=True)) if a != b}
-            if hits[row] != old_hits[row]:
-                changed |= {h for h in (hits[row], old_hits[row]) if h >= 0}
-            for first, last in _runs(sorted(changed)):
-                self.dataChanged.emit(self.index(row, first), self.index(row, last), _ROLES)
+            changed = [i for i, (a, b) in enumerate(zip(new, old, strict=True)) if a != b]
+            hit, old_hit = hits[row], old_hits[row]
+            if hit != old_hit:
+                changed += [h for h in (hit, old_hit) if h >= 0 and h not in changed]
+            for col in changed:
+                # One call per cell: text, tooltip and shading together, one dataChanged.
+                self.setItemData(self.index(row, col), self._cell_data(row, col, new[col], hit))
         return False
 
-    def clear(self) -> bool:
+    def clear(self) -> bool:  # type: ignore[override]
         """Show nothing; True if something was shown."""
         if not self.steps and not self.columns:
             return False
-        self.beginResetModel()
-        self.columns, self.steps, self._texts, self._hits, self._styles = (), [], [], [], []
-        self.endResetModel()
+        self._build([], (), [], [])
         return True
 
-    def _row_styles(self, step: Step) -> list[dict[int, object]]:
-        """Font, alignment and colour of each cell of a row: fixed until the structure changes.
+    def _build(
+        self,
+        steps: list[Step],
+        columns: tuple[Column, ...],
+        texts: list[tuple[str, ...]],
+        hits: list[int],
+    ) -> None:
+        """Make every cell and header afresh: a model reset, then the new rows."""
+        self.columns, self.steps, self._texts, self._hits = columns, steps, texts, hits
+        QStandardItemModel.clear(self)
+        self.setColumnCount(len(columns))
+        for col, column in enumerate(columns):
+            header = QStandardItem(column.label)
+            header.setData(_CENTER if column.kind == "gap" else _RIGHT, _ALIGN)
+            if column.kind == "class":
+                header.setToolTip(f"class {column.cls}")
+            self.setHorizontalHeaderItem(col, header)
+        for row, (step, row_texts) in enumerate(zip(steps, texts, strict=True)):
+            items = []
+            for col, text in enumerate(row_texts):
+                item = QStandardItem()
+                item.setFlags(_FLAGS)
+                cell = {
+                    **self._style(step, columns[col]),
+                    **self._cell_data(row, col, text, hits[row]),
+                }
+                for role, value in cell.items():
+                    if value is not None:
+                        item.setData(value, role)
+                items.append(item)
+            self.appendRow(items)
+
+    def _style(self, step: Step, column: Column) -> dict[int, object]:
+        """Font, alignment and colour of a cell: fixed until the structure changes.
 
         Numbers get no font of their own: the view's font is :attr:`mono` (a font
         handed over for each painted cell costs as much as painting its text).
         """
-        styles: list[dict[int, object]] = []
-        for column in self.columns:
-            if column.kind == "name":
-                style = {_FONT: self.bold, _ALIGN: _LEFT}
-            elif column.kind == "formula":
-                style = {_FONT: self.italic, _ALIGN: _LEFT, _COLOUR: _FORMULA}
-            elif column.kind == "gap":
-                style = {_ALIGN: _CENTER, _COLOUR: _GAP}
-            else:
-                style = {_ALIGN: _LEFT if step.values is None else _RIGHT}
-            styles.append(style)
-        return styles
+        if column.kind == "name":
+            return {_FONT: self.bold, _ALIGN: _LEFT}
+        if column.kind == "formula":
+            return {_FONT: self.italic, _ALIGN: _LEFT, _COLOUR: _FORMULA}
+        if column.kind == "gap":
+            return {_ALIGN: _CENTER, _COLOUR: _GAP}
+        return {_ALIGN: _LEFT if step.values is None else _RIGHT}
+
+    def _cell_data(self, row: int, col: int, text: str, hit: int) -> dict[int, object]:
+        """What changes when a number moves: the text, tooltip and target shading (None: none)."""
+        return {
+            _DISPLAY: text,
+            _TOOLTIP: self._tooltip(row, col),
+            _BACKGROUND: _HIT if col == hit else None,
+        }
 
     # -------------------------------------------------------------- reading
     def text(self, row: int, column: int) -> str:
@@ -242,45 +276,6 @@ class PipelineModel(QAbstractTableModel):
     def is_scalar(self, row: int) -> bool:
         """Whether row ``row`` is one scalar (spanned over the class columns)."""
         return self.steps[row].values is None
-
-    # ----------------------------------------------------- QAbstractTableModel
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._texts)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.columns)
-
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        return _FLAGS if index.isValid() else Qt.ItemFlag.NoItemFlags
-
-    def data(self, index: Index, role: int = 0) -> object:
-        # Called for seven roles of every painted cell: a few list look-ups, roles
-        # compared as ints (Qt passes ints). Overriding multiData instead was slower:
-        # each QModelRoleData is a Python wrapper.
-        row, col = index.row(), index.column()
-        if row < 0 or row >= len(self._texts) or not 0 <= col < len(self.columns):
-            return None
-        if role == _DISPLAY:
-            return self._texts[row][col]
-        if role == _BACKGROUND:
-            return _HIT if col == self._hits[row] else None
-        if role == _TOOLTIP:
-            return self._tooltip(row, col)
-        return self._styles[row][col].get(role)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> object:
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self.columns):
-            return None
-        column = self.columns[section]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return column.label
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return _CENTER if column.kind == "gap" else _RIGHT
-        if role == Qt.ItemDataRole.ToolTipRole and column.kind == "class":
-            return f"class {column.cls}"
-        return None
 
     def _tooltip(self, row: int, col: int) -> str:
         step, column = self.steps[row], self.columns[col]

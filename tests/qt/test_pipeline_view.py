@@ -169,6 +169,60 @@ def test_cells_stay_right_through_edits_selections_and_loss_changes(qtbot) -> No
     assert_texts_fit(view)
 
 
+_ROLES = [
+    Qt.ItemDataRole.DisplayRole,
+    Qt.ItemDataRole.ToolTipRole,
+    Qt.ItemDataRole.BackgroundRole,
+    Qt.ItemDataRole.FontRole,
+    Qt.ItemDataRole.TextAlignmentRole,
+    Qt.ItemDataRole.ForegroundRole,
+]
+
+
+def _cells(view: PipelineView) -> list[tuple[object, ...]]:
+    model = view.model
+    return [
+        tuple(_comparable(cell(view, r, c, role)) for role in _ROLES)
+        for r in range(model.rowCount())
+        for c in range(model.columnCount())
+    ]
+
+
+def _comparable(value: object) -> object:
+    # Brushes and fonts compare by value through their colour and description.
+    if hasattr(value, "color"):
+        return ("brush", value.color().name())
+    if hasattr(value, "toString"):
+        return ("font", value.toString())
+    return value
+
+
+def test_cells_changed_in_place_equal_a_fresh_table_role_by_role(qtbot) -> None:
+    view = make_view(qtbot, big_document())
+    state = view.state
+    state.select(4, 2)
+    resets = []
+    view.model.modelReset.connect(lambda: resets.append(1))
+    # Values, then the target class (the shading and the "(the target class)" tooltip
+    # move to another column), then values again.
+    for value in (2.5, -7.0):
+        state.edit(lambda d, v=value: d.with_cell(4, 2, v), "edit")
+    for target, value in ((7, 0.25), (0, -0.5)):
+        state.edit(lambda d, t=target: d.with_target(4, t), "target")
+        state.edit(lambda d, v=value: d.with_cell(4, 1, v), "edit")
+    state.edit(lambda d: d.with_target(4, 7), "target")  # the softmax row's numbers stay
+    assert resets == []  # all in place
+    fresh = make_view(qtbot, state.document)
+    fresh.state.select(4, 2)
+    assert _cells(view) == _cells(fresh)
+    row = row_of(view, "softmax p")
+    shaded = [
+        c for c in range(view.model.columnCount()) if cell(view, row, c, _ROLES[2]) is not None
+    ]
+    assert shaded == [column_of(view, "c7")]
+    assert "(the target class)" in cell(view, row, shaded[0], Qt.ItemDataRole.ToolTipRole)
+
+
 def test_a_number_wider_than_usual_widens_its_column(qtbot) -> None:
     view = make_view(qtbot, big_document().with_dtype("float64"))  # the number stays finite
     view.state.edit(lambda d: d.with_cell(0, 1, -1.2345678e120), "huge")
