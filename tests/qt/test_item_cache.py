@@ -234,3 +234,48 @@ def test_empty_layout_items_are_skipped_and_the_plots_look_the_same(qtbot, panel
     for plot in panel.plots:
         skip_empty_items(plot)
     assert all(i.flags() & empty for i in containers)
+
+
+@pytest.mark.parametrize("with_base", [False, True])
+def test_bars_given_new_heights_equal_bars_set_afresh(qtbot, with_base):
+    from lossgui.qt.panels.data_items import Bars
+    from lossgui.qt.panels.plot_updates import set_bars
+
+    rng = np.random.default_rng(4)
+    x = np.arange(6, dtype=np.float64)
+    plots, bars = [], []
+    for _ in range(2):
+        plot = pg.PlotWidget()
+        qtbot.addWidget(plot)
+        plot.resize(300, 200)
+        plot.setXRange(-1, 6)
+        plot.setYRange(-3, 5)
+        item = Bars(x=x, height=np.ones(6), width=0.5, brush="b", pen=pg.mkPen("k", width=2))
+        if with_base:
+            item.setOpts(y0=np.zeros(6))
+        plot.addItem(item)
+        plot.show()
+        plots.append(plot)
+        bars.append(item)
+    qtbot.waitExposed(plots[1])
+    moved, fresh = bars
+    calls = []
+    moved.setOpts = lambda **o: calls.append(o)  # the fast path must not fall back  # type: ignore[method-assign]
+    for step in range(4):
+        heights = rng.normal(0, 2, 6)
+        heights[step] = np.nan if step == 2 else heights[step]  # a NaN bar too
+        opts = {"x": x, "height": heights, "width": 0.5}
+        if with_base:
+            opts["y0"] = rng.normal(0, 1, 6)
+        assert set_bars(moved, **opts)
+        pg.BarGraphItem.setOpts(fresh, **opts)
+        fresh._bounds = None
+        np.testing.assert_array_equal(moved._rectarray.ndarray(), fresh._rectarray.ndarray())
+        for ax in (0, 1):
+            np.testing.assert_array_equal(moved.dataBounds(ax), fresh.dataBounds(ax))
+        boxes = [b.boundingRect().getRect() for b in (moved, fresh)]
+        np.testing.assert_array_equal(*boxes)  # NaN where pyqtgraph's has NaN
+        QApplication.processEvents()
+        assert plots[0].grab().toImage() == plots[1].grab().toImage()
+    assert calls == []
+    assert not set_bars(moved, **opts)  # the same values: nothing to do

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 
-from lossgui.qt.panels.data_items import LogXCurve, Points
+from lossgui.qt.panels.data_items import Bars, LogXCurve, Points
 from lossgui.qt.panels.marker_line import MarkerLine
 from lossgui.qt.panels.plot_items import StickyViewBox
 
@@ -78,11 +78,23 @@ def set_points(points: pg.ScatterPlotItem, x: np.ndarray, y: np.ndarray) -> bool
 
 
 def set_bars(bars: pg.BarGraphItem, **opts: Any) -> bool:
-    """``bars.setOpts(**opts)`` unless every option already has that value."""
+    """``bars.setOpts(**opts)`` unless every option already has that value.
+
+    :class:`Bars` whose heights (and bases ``y0``) alone changed are updated in
+    place (:meth:`Bars.set_heights`). Returns True when the bars changed.
+    """
     current = bars.opts
-    if all(name in current and same_values(current[name], value) for name, value in opts.items()):
+    changed = {
+        name
+        for name, value in opts.items()
+        if not (name in current and same_values(current[name], value))
+    }
+    if not changed:
         return False
-    bars.setOpts(**opts)
+    if isinstance(bars, Bars) and changed <= {"height", "y0"} and "height" in opts:
+        bars.set_heights(opts["height"], opts.get("y0"))
+    else:
+        bars.setOpts(**opts)
     return True
 
 
