@@ -19,6 +19,10 @@ from lossgui.qt.state import AppState
 CACHED = QGraphicsItem.CacheMode.DeviceCoordinateCache
 
 
+def _drawn_afresh(item: QGraphicsItem) -> bool:
+    return bool(getattr(item, "_lossgui_drawn_afresh", False))
+
+
 def _image(plot: pg.PlotWidget) -> np.ndarray:
     """The plot as grey levels averaged over 4 x 4 blocks, (H // 4, W // 4) float."""
     image = plot.grab().toImage().convertToFormat(QImage.Format.Format_Grayscale8)
@@ -43,7 +47,9 @@ def test_cached_plots_after_edits_look_like_plots_painted_afresh(qtbot, panel_cl
         for i in p.scene().items()
         if isinstance(i, (pg.PlotCurveItem, LogXCurve))
     ]
-    assert curves and all(c.cacheMode() == CACHED for c in curves)
+    # Curves whose data change with each edit are drawn directly (drawn_afresh_each_edit).
+    assert curves and all(c.cacheMode() == CACHED or _drawn_afresh(c) for c in curves)
+    assert any(i.cacheMode() == CACHED for p in panel.plots for i in p.scene().items())
     state.select(2, 1)
     for value in (-3.0, 4.0, 0.5):  # the selected cell moves: lines, curves, labels change
         state.edit(lambda d, v=value: d.with_cell(2, 1, v), "edit")
@@ -279,3 +285,36 @@ def test_bars_given_new_heights_equal_bars_set_afresh(qtbot, with_base):
         assert plots[0].grab().toImage() == plots[1].grab().toImage()
     assert calls == []
     assert not set_bars(moved, **opts)  # the same values: nothing to do
+
+
+def test_items_that_change_with_every_edit_are_drawn_directly(qtbot):
+    from lossgui.qt.panels.entropy_kl import EntropyKLPanel
+    from lossgui.qt.panels.imbalance import ImbalancePanel
+    from lossgui.qt.panels.plot_items import cache_item_pixmaps
+
+    state = AppState(randomized(resize(default_document(), 12, 4), np.random.default_rng(2)))
+    panels = [NumericsPanel(state), ImbalancePanel(state), EntropyKLPanel(state)]
+    for panel in panels:
+        qtbot.addWidget(panel)
+        panel.resize(700, 500)
+        panel.show()
+        qtbot.waitExposed(panel)
+    numerics, imbalance, entropy = panels
+    direct = [
+        *numerics.curves.values(),
+        *imbalance.loss_bars.values(),
+        *imbalance.grad_bars.values(),
+        imbalance.ratio_loss_curve,
+        imbalance.ratio_share_curve,
+        entropy.kl_bars,
+        entropy.ce_points,
+    ]
+    cached = [imbalance.count_bars, entropy.entropy_bars]  # change only with the targets
+    none = QGraphicsItem.CacheMode.NoCache
+    for panel in panels:  # shown again, and after an export painted them uncached
+        for plot in panel.plots:
+            cache_item_pixmaps(plot)
+            with items_uncached(plot.scene()):
+                pass
+    assert all(item.cacheMode() == none for item in direct)
+    assert all(item.cacheMode() == CACHED for item in cached)

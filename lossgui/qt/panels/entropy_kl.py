@@ -29,6 +29,7 @@ from lossgui.qt.panels.base import (
     set_range,
 )
 from lossgui.qt.panels.data_items import Bars, Points
+from lossgui.qt.panels.plot_items import drawn_afresh_each_edit
 from lossgui.qt.state import AppState
 
 __all__ = ["MAX_BARS", "EntropyKLPanel"]
@@ -87,6 +88,9 @@ class EntropyKLPanel(PanelBase):
         )
         for item in (self.entropy_bars, self.kl_bars, self.ce_points):
             self.plot.addItem(item)
+        # Any logit edit moves a KL bar and a cross-entropy point (the entropy moves
+        # only with the targets).
+        drawn_afresh_each_edit(self.kl_bars, self.ce_points)
         legend = self.plot.getPlotItem().legend
         legend.setColumnCount(3)
         legend.addItem(self.entropy_bars, "entropy H(q)")

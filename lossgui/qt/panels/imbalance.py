@@ -47,6 +47,7 @@ from lossgui.qt.panels.base import (
     set_title,
 )
 from lossgui.qt.panels.data_items import Bars, LogXCurve
+from lossgui.qt.panels.plot_items import drawn_afresh_each_edit
 from lossgui.qt.state import AppState
 
 __all__ = ["RATIOS", "ImbalancePanel"]
@@ -179,6 +180,13 @@ class ImbalancePanel(PanelBase):
         self.loss_bars = self._paired_bars(self.loss_plot)
         self.grad_bars = self._paired_bars(self.grad_plot)
         self._build_ratio_plot()
+        # The shares and the sweep change with every logit edit (the counts do not).
+        drawn_afresh_each_edit(
+            *self.loss_bars.values(),
+            *self.grad_bars.values(),
+            self.ratio_loss_curve,
+            self.ratio_share_curve,
+        )
         self.refresh()
 
     def _paired_bars(self, plot: pg.PlotWidget) -> dict[str, pg.BarGraphItem]:

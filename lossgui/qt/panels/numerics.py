@@ -33,6 +33,7 @@ from lossgui.qt.panels.base import (
 )
 from lossgui.qt.panels.data_items import LogXCurve
 from lossgui.qt.panels.marker_line import MarkerLine
+from lossgui.qt.panels.plot_items import drawn_afresh_each_edit
 from lossgui.qt.state import AppState
 
 __all__ = ["MAX_LOGIT_RANGE", "NumericsPanel", "draw_every"]
@@ -186,6 +187,8 @@ class NumericsPanel(PanelBase):
                     label_at=0.85 if dt == "float32" else 0.7,
                 )
             self.current_lines.append(marker(plot, pen("grey", 1.5), label="now", label_at=0.96))
+        # Every curve changes whenever the row does, and nothing else repaints them.
+        drawn_afresh_each_edit(*self.curves.values())
         # A new width may want another stride through the sweep (see draw_every).
         self.log_plot.getPlotItem().vb.sigResized.connect(self._on_resized)
         self.refresh()

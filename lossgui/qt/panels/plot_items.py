@@ -24,6 +24,7 @@ __all__ = [
     "GridAxis",
     "StickyViewBox",
     "cache_item_pixmaps",
+    "drawn_afresh_each_edit",
     "items_uncached",
     "over_background",
     "skip_empty_items",
@@ -334,8 +335,30 @@ def cache_item_pixmaps(plot: pg.PlotWidget) -> None:
     kinds = _cached_kinds()
     device = QGraphicsItem.CacheMode.DeviceCoordinateCache
     for item in plot.scene().items():
-        if isinstance(item, kinds) and item.cacheMode() != device:
+        if (
+            isinstance(item, kinds)
+            and item.cacheMode() != device
+            and not getattr(item, _DRAWN_AFRESH, False)
+        ):
             item.setCacheMode(device)
+
+
+#: Set on items that :func:`cache_item_pixmaps` leaves uncached.
+_DRAWN_AFRESH = "_lossgui_drawn_afresh"
+
+
+def drawn_afresh_each_edit(*items: QGraphicsItem) -> None:
+    """Keep ``items`` out of :func:`cache_item_pixmaps`: their data change with each edit.
+
+    A cached item that changed is drawn into its pixmap, which is then blended
+    onto the view; for an item whose data change with every edit it shows
+    (the numerics sweep, the share bars), that is a pixmap fill and an alpha
+    blend more than drawing it directly. Items that only get repainted because
+    a line moved over them (static curves) stay cached.
+    """
+    for item in items:
+        setattr(item, _DRAWN_AFRESH, True)
+        item.setCacheMode(QGraphicsItem.CacheMode.NoCache)
 
 
 def skip_empty_items(plot: pg.PlotWidget) -> None:
