@@ -318,3 +318,20 @@ def test_items_that_change_with_every_edit_are_drawn_directly(qtbot):
                 pass
     assert all(item.cacheMode() == none for item in direct)
     assert all(item.cacheMode() == CACHED for item in cached)
+
+
+def test_same_values_tells_changed_arrays_from_unchanged_ones():
+    from lossgui.qt.panels.plot_updates import same_values
+
+    a = np.array([1.0, np.nan, -2.5, np.inf])
+    assert same_values(a, a.copy())  # NaN and inf equal themselves
+    assert same_values(a[::2], a.copy()[::2])  # strided views too
+    changed = a.copy()
+    changed[2] = np.nextafter(-2.5, 0.0)  # the smallest change
+    assert not same_values(a, changed)
+    assert not same_values(a, a[:3])  # another shape
+    assert same_values(a.astype(np.float32), a)  # another dtype: compared by value
+    assert not same_values(a.astype(np.float32) + 1, a)
+    assert same_values([0, 1, 2], np.arange(3))  # lists and ints
+    assert same_values(None, None) and not same_values(None, a) and not same_values(a, None)
+    assert same_values(np.array(["a", "b"]), np.array(["a", "b"]))
