@@ -33,14 +33,23 @@ def _image(plot: pg.PlotWidget) -> np.ndarray:
     return rows[:h, :w].reshape(h // 4, 4, w // 4, 4).mean(axis=(1, 3))
 
 
-@pytest.mark.parametrize("panel_cls", [LossCurvePanel, SigmoidSoftmaxPanel, NumericsPanel])
-def test_cached_plots_after_edits_look_like_plots_painted_afresh(qtbot, panel_cls):
-    state = AppState(randomized(resize(default_document(), 12, 4), np.random.default_rng(0)))
+def _shown_panel(qtbot, panel_cls, seed: int, state: AppState | None = None):
+    """``panel_cls`` on a random 12 x 4 batch (or ``state``), shown at 700 x 500."""
+    if state is None:
+        doc = randomized(resize(default_document(), 12, 4), np.random.default_rng(seed))
+        state = AppState(doc)
     panel = panel_cls(state)
     qtbot.addWidget(panel)
     panel.resize(700, 500)
     panel.show()
     qtbot.waitExposed(panel)
+    return panel
+
+
+@pytest.mark.parametrize("panel_cls", [LossCurvePanel, SigmoidSoftmaxPanel, NumericsPanel])
+def test_cached_plots_after_edits_look_like_plots_painted_afresh(qtbot, panel_cls):
+    panel = _shown_panel(qtbot, panel_cls, 0)
+    state = panel.state
     curves = [
         i
         for p in panel.plots
@@ -151,9 +160,7 @@ def test_points_moved_in_place_draw_and_measure_as_set_afresh(qtbot):
         plot.setXRange(-1, 6, padding=0)
         plot.setYRange(-5, 9, padding=0)
         plot.show()
-        points = Points(
-            x=[0.0, 1.0, 2.0], y=[1.0, 3.0, 2.0], symbol="d", size=9, brush="#F0E442"
-        )
+        points = Points(x=[0.0, 1.0, 2.0], y=[1.0, 3.0, 2.0], symbol="d", size=9, brush="#F0E442")
         plot.addItem(points)
         qtbot.waitExposed(plot)
         for _ in range(3):
@@ -214,12 +221,8 @@ def test_empty_layout_items_are_skipped_and_the_plots_look_the_same(qtbot, panel
     from lossgui.qt.panels.plot_items import skip_empty_items
 
     empty = QGraphicsItem.GraphicsItemFlag.ItemHasNoContents
-    state = AppState(randomized(resize(default_document(), 12, 4), np.random.default_rng(1)))
-    panel = panel_cls(state)
-    qtbot.addWidget(panel)
-    panel.resize(700, 500)
-    panel.show()
-    qtbot.waitExposed(panel)
+    panel = _shown_panel(qtbot, panel_cls, 1)
+    state = panel.state
     containers = [
         i for p in panel.plots for i in p.scene().items() if type(i) in (pg.PlotItem, pg.LabelItem)
     ]
@@ -293,12 +296,10 @@ def test_items_that_change_with_every_edit_are_drawn_directly(qtbot):
     from lossgui.qt.panels.plot_items import cache_item_pixmaps
 
     state = AppState(randomized(resize(default_document(), 12, 4), np.random.default_rng(2)))
-    panels = [NumericsPanel(state), ImbalancePanel(state), EntropyKLPanel(state)]
-    for panel in panels:
-        qtbot.addWidget(panel)
-        panel.resize(700, 500)
-        panel.show()
-        qtbot.waitExposed(panel)
+    panels = [
+        _shown_panel(qtbot, cls, 2, state)
+        for cls in (NumericsPanel, ImbalancePanel, EntropyKLPanel)
+    ]
     numerics, imbalance, entropy = panels
     direct = [
         *numerics.curves.values(),
