@@ -372,7 +372,7 @@ def skip_empty_items(plot: pg.PlotWidget) -> None:
     """
     empty = QGraphicsItem.GraphicsItemFlag.ItemHasNoContents
     for item in plot.scene().items():
-        # Exact types: a subclass may paint (pyqtgraph's own subclasses do not exist here).
+        # Exact types: a subclass may paint.
         if type(item) in (pg.PlotItem, pg.LabelItem) and not item.flags() & empty:
             item.setFlag(empty)
 
