@@ -31,9 +31,8 @@ from lossgui.qt.panels.marker_line import MarkerLine
 from lossgui.qt.panels.plot_items import (
     GridAxis,
     StickyViewBox,
-    cache_item_pixmaps,
     over_background,
-    skip_empty_items,
+    prepare_items,
 )
 from lossgui.qt.panels.plot_updates import (
     fit_range,
@@ -301,8 +300,7 @@ class PanelBase(QWidget):
         if self._dirty:
             self.refresh()
         for plot in self.plots:
-            cache_item_pixmaps(plot)
-            skip_empty_items(plot)
+            prepare_items(plot)
 
     def refresh(self) -> None:
         """Redraw from the current Document now (the window calls it before export)."""

@@ -41,7 +41,7 @@ from lossgui.qt.panels.base import (
     set_range,
 )
 from lossgui.qt.panels.marker_line import MarkerLine
-from lossgui.qt.panels.plot_items import cache_item_pixmaps, skip_empty_items
+from lossgui.qt.panels.plot_items import prepare_items
 from lossgui.qt.state import AppState
 
 __all__ = ["LossCurvePanel"]
@@ -345,8 +345,7 @@ class LossCurvePanel(PanelBase):
                 set_curve(curve, xs, finite_or_nan(curves[name]))
                 if not shown:
                     self.loss_plot.addItem(curve)
-                    cache_item_pixmaps(self.loss_plot)
-                    skip_empty_items(self.loss_plot)
+                    prepare_items(self.loss_plot)
             elif shown:
                 self.loss_plot.removeItem(curve)
                 legend.removeItem(curve)

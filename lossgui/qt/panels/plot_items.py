@@ -27,6 +27,7 @@ __all__ = [
     "drawn_afresh_each_edit",
     "items_uncached",
     "over_background",
+    "prepare_items",
     "skip_empty_items",
 ]
 
@@ -375,6 +376,15 @@ def skip_empty_items(plot: pg.PlotWidget) -> None:
         # Exact types: a subclass may paint.
         if type(item) in (pg.PlotItem, pg.LabelItem) and not item.flags() & empty:
             item.setFlag(empty)
+
+
+def prepare_items(plot: pg.PlotWidget) -> None:
+    """Ready ``plot``'s items for cheap repaints (shown, or items added).
+
+    Runs :func:`cache_item_pixmaps` and :func:`skip_empty_items`; idempotent.
+    """
+    cache_item_pixmaps(plot)
+    skip_empty_items(plot)
 
 
 @contextmanager
