@@ -11,6 +11,8 @@ less) room: a different height, or more width than it has.
 
 from __future__ import annotations
 
+import re
+
 from PySide6.QtCore import QEvent, QSize
 from PySide6.QtGui import QFont, QFontMetricsF, Qt
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
@@ -52,6 +54,8 @@ class LabelHolder(QWidget):
         self._plain_width = 0.0
         # A wrapping label's text shape (see _wrap_shape) and its height when last measured.
         self._shape_height: tuple[object, int] = (None, -1)
+        # The text (its numbers left out) and width the held height was last set for.
+        self._height_for: tuple[str, int] | None = None
 
     def hold(self, label: QLabel) -> None:
         """Take ``label`` (out of any layout) as this holder's only child."""
@@ -67,6 +71,7 @@ class LabelHolder(QWidget):
         self._measured = None
         self._plain_lines, self._plain_width = -1, 0.0
         self._shape_height = (None, -1)
+        self._height_for = None
         self.updateGeometry()
 
     def follow(self) -> None:
@@ -85,7 +90,12 @@ class LabelHolder(QWidget):
         return self.label is not None and self.label.hasHeightForWidth()
 
     def heightForWidth(self, width: int) -> int:
-        return self.label.heightForWidth(width) if self.label is not None else -1
+        if self.label is None:
+            return -1
+        height = self.label.heightForWidth(width)
+        if self._height_for == (_without_numbers(self.label.text()), width):
+            height = max(height, self._wrapped)  # the room kept (see _follow_label)
+        return height
 
     # ---------------------------------------------------------------- events
     def showEvent(self, event: object) -> None:
@@ -141,14 +151,31 @@ class LabelHolder(QWidget):
             # would only be kept, see above), so skip the two more text layouts
             # (unwrapped and narrowest) that the size hints of a wrapping label cost.
             return
+        height_for = (_without_numbers(label.text()), width)
+        if wraps and wrapped < self._wrapped and height_for == self._height_for:
+            # The same words with numbers of fewer digits, which fit on fewer lines:
+            # keep the room. A dragged value's digits come and go; giving the line
+            # back each time would make everything below it jump up and down, and
+            # lay the window out again (all the docks) on a third of the steps.
+            return
         hint, minimum = label.sizeHint(), label.minimumSizeHint()
         wider = hint.width() > self._hint.width() or minimum.width() > self._minimum.width()
         if not wider and wrapped == self._wrapped and hint.height() == self._hint.height():
             return
         self._wrapped = wrapped
+        self._height_for = height_for if wraps else None
         self._hint = QSize(max(hint.width(), self._hint.width()), hint.height())
         self._minimum = QSize(max(minimum.width(), self._minimum.width()), minimum.height())
         self.updateGeometry()
+
+
+#: A number as labels show them: 3, -0.25, 1e-3, 4.7e+05, 99.
+_NUMBER = re.compile(r"[-+]?\d[\d.]*(?:[eE][-+]?\d+)?")
+
+
+def _without_numbers(text: str) -> str:
+    """``text`` with each number replaced by "#": what stays when a dragged value changes."""
+    return _NUMBER.sub("#", text)
 
 
 def _size_is_fixed(label: QLabel) -> bool:

@@ -284,3 +284,70 @@ def test_proportional_digits_are_measured_every_time(counted_wrapping, monkeypat
     set_text(label, "Row 3, class 0: a caption that wraps, value 7.0001 here")
     set_text(label, "Row 3, class 0: a caption that wraps, value 0.5000 here")
     assert _HeightCountingLabel.asked >= 2  # each text (the layout may ask too)
+
+
+@pytest.fixture
+def result_line(qtbot):
+    """A plain word-wrapping label (as the result's "how it was reduced"), held, 300 px wide."""
+    label = QLabel("mean = Σ l / count = 245.005 / 64 = 3.8282")
+    label.setWordWrap(True)
+    top = _shown_holding(qtbot, label, 300)
+    QApplication.processEvents()
+    return top
+
+
+def _one_line_and_two(label: QLabel) -> tuple[str, str]:
+    """Two texts differing only in their numbers: one fits on a line here, one needs two."""
+    short = "mean = Σ l / count = 2.5 / 64 = 0.04"
+    digits = "1234567890"
+    long = f"mean = Σ l / count = {digits * 2}.5 / 64 = 0.{digits * 2}"
+    width = label.width()
+    assert label.heightForWidth(width) > 0
+    probe = QLabel(short)
+    probe.setWordWrap(True)
+    probe.setFont(label.font())
+    one = probe.heightForWidth(width)
+    probe.setText(long)
+    assert probe.heightForWidth(width) > one, "the long numbers must wrap at this width"
+    return short, long
+
+
+def test_numbers_with_fewer_digits_keep_the_room_of_a_wrapped_line(result_line):
+    label, holder = result_line.label, result_line.holder
+    short, long = _one_line_and_two(label)
+    set_text(label, long)
+    QApplication.processEvents()
+    QApplication.processEvents()
+    tall = holder.height()
+    assert tall >= label.heightForWidth(label.width())
+    below = result_line.below.y()
+    requests = _LayoutRequests()
+    result_line.installEventFilter(requests)
+    set_text(label, short)  # a dragged value lost digits: the line below must not jump up
+    QApplication.processEvents()
+    assert requests.count == 0
+    assert holder.height() == tall and result_line.below.y() == below
+    # A layout pass for another reason keeps the room too (the holder answers for it).
+    assert holder.heightForWidth(holder.width()) == tall
+    result_line.layout().invalidate()
+    QApplication.processEvents()
+    assert holder.height() == tall
+    requests.count = 0
+    set_text(label, long)  # and the digits come back: it fits as it did
+    QApplication.processEvents()
+    assert requests.count == 0 and label.height() >= label.heightForWidth(label.width())
+
+
+def test_other_words_give_back_the_room_of_a_wrapped_line(result_line):
+    label, holder = result_line.label, result_line.holder
+    _short, long = _one_line_and_two(label)
+    set_text(label, long)
+    QApplication.processEvents()
+    QApplication.processEvents()
+    tall = holder.height()
+    set_text(label, "sum = Σ l = 3.5")  # another reduction: fitted afresh
+    QApplication.processEvents()
+    QApplication.processEvents()
+    assert holder.height() < tall
+    assert holder.height() >= label.heightForWidth(label.width())
+
