@@ -64,6 +64,10 @@ class LabelHolder(QWidget):
         label.setParent(self)  # reparenting hides a widget
         label.move(0, 0)
         label.setVisible(shown)
+        # The label covers the holder: filling its own background makes it opaque, so a
+        # new text repaints the label alone, not the holder and every widget behind it
+        # (panel, scroll area, dock, splitter, window) in that rectangle.
+        label.setAutoFillBackground(True)
         self.setSizePolicy(label.sizePolicy())
         self._hint = label.sizeHint()
         self._minimum = label.minimumSizeHint()

@@ -132,6 +132,8 @@ class PipelineView(QWidget):
         palette = self.batch_line.palette()
         palette.setColor(QPalette.ColorRole.Base, palette.color(QPalette.ColorRole.Window))
         self.batch_line.setPalette(palette)
+        # Opaque (see hold_label): its text changes with every edit.
+        self.batch_line.setAutoFillBackground(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.title_label)

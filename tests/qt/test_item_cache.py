@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 import pytest
+from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QGraphicsItem
 
@@ -336,3 +337,38 @@ def test_same_values_tells_changed_arrays_from_unchanged_ones():
     assert same_values([0, 1, 2], np.arange(3))  # lists and ints
     assert same_values(None, None) and not same_values(None, a) and not same_values(a, None)
     assert same_values(np.array(["a", "b"]), np.array(["a", "b"]))
+
+
+class _Paints(QObject):
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = 0
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            self.count += 1
+        return False
+
+
+@pytest.mark.parametrize("panel_cls", [LossCurvePanel, NumericsPanel])
+def test_an_edit_repaints_the_plots_and_captions_but_nothing_behind_them(qtbot, panel_cls):
+    """Plots and held captions are opaque: the panel under them is not painted again."""
+    panel = _shown_panel(qtbot, panel_cls, 1)
+    state = panel.state
+    state.select(2, 1)
+    QApplication.processEvents()
+    behind, views = _Paints(), _Paints()
+    panel.installEventFilter(behind)
+    for plot in panel.plots:
+        plot.installEventFilter(behind)  # the view's frame; its viewport paints the plot
+        plot.viewport().installEventFilter(views)
+    for value in (-3.0, 4.0, 0.5):
+        state.edit(lambda d, v=value: d.with_cell(2, 1, v), "edit")
+        QApplication.processEvents()
+        QApplication.processEvents()
+    assert views.count >= 3  # the curves changed
+    assert behind.count == 0
+    # Opaque, and still fully painted: nothing of the palette shows through.
+    for plot in panel.plots:
+        corner = plot.grab().toImage().pixelColor(1, 1)
+        assert corner == plot.backgroundBrush().color()

@@ -351,3 +351,17 @@ def test_other_words_give_back_the_room_of_a_wrapped_line(result_line):
     assert holder.height() < tall
     assert holder.height() >= label.heightForWidth(label.width())
 
+
+def test_a_new_text_repaints_the_label_and_nothing_behind_it(result_line):
+    """The held label is opaque: Qt need not repaint its holder or the window under it."""
+    paints_behind = _Events(QEvent.Type.Paint)
+    result_line.installEventFilter(paints_behind)
+    result_line.holder.installEventFilter(paints_behind)
+    label_paints = _Events(QEvent.Type.Paint)
+    result_line.label.installEventFilter(label_paints)
+    for value in ("245.015", "245.04", "244.99"):
+        set_text(result_line.label, f"mean = Σ l / count = {value} / 64 = 3.8282")
+        QApplication.processEvents()
+        QApplication.processEvents()
+    assert label_paints.count >= 3
+    assert paints_behind.count == 0

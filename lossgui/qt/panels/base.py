@@ -168,6 +168,10 @@ def make_plot(
     if legend is not None:
         item.addLegend(offset=legend, labelTextSize="8pt", brush=pg.mkBrush(128, 128, 128, 50))
     plot.setMinimumSize(220, 160)
+    # The view paints its whole area with pyqtgraph's opaque background brush: Qt need
+    # not fill it with the palette first, nor paint anything behind it.
+    plot.viewport().setAutoFillBackground(False)
+    plot.viewport().setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
     # A fixed axis width lines up the x axes of plots stacked in one panel.
     item.getAxis("left").setWidth(62)
     # SI prefixes on a loss axis ("m" for milli-nats) confuse more than they help.
