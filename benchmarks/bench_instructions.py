@@ -1,12 +1,14 @@
 """Instructions per edit, counted by valgrind: a figure the machine's load cannot move.
 
 CPU times on a shared machine drift by 10 % and more within an hour, which
-hides the effect of most single changes. Instructions executed are
-deterministic: this runs the window of :mod:`bench_gui` under
+hides the effect of most single changes. Instructions executed do not
+depend on the load: this runs the window of :mod:`bench_gui` under
 ``valgrind --tool=callgrind`` (about 50 x slower), once with no edits and
 once with ``--steps`` edits, and reports the difference per edit. Both runs
-build the same window, so set-up cancels out. Run by hand from the
-repository root (offscreen, needs ``valgrind``)::
+build the same window, so set-up cancels out. The same code gives the same
+count; a change that only moves memory about (even a no-op) can move it by
+up to about 1.5 %, so smaller differences are not evidence. Run by hand
+from the repository root (offscreen, needs ``valgrind``)::
 
     python benchmarks/bench_instructions.py [--steps 30] [--kind drag] [--against DIR]
 
@@ -47,10 +49,17 @@ if kind == "core":
         cross_entropy(x, t)
     raise SystemExit(0)
 import bench_gui
+from lossgui.qt import sample_table_model
+# Under valgrind a step takes about a second, so the per-sample table's re-sort
+# "after a pause" (300 ms) would run after every step; in real time it never runs
+# during a drag. Keep it out, so the count is the step the timed benchmark times.
+sample_table_model.RESORT_DELAY_MS = 10**8
 app, window = bench_gui._build_window((1920, 1200), tiled=True)
 rng = np.random.default_rng(1)
 bench_gui._time_drag(app, window, 3)  # warm: first paints, caches, fonts
 bench_gui._time_edits(app, window, 3, rng, full_repaint=False)
+import gc
+gc.collect()  # start both runs (with and without steps) from the same heap
 if steps and kind == "drag":
     bench_gui._time_drag(app, window, steps)
 elif steps:
@@ -78,6 +87,8 @@ def _count(root: Path, kind: str, steps: int, workdir: str) -> int:
         capture_output=True,
         text=True,
         check=False,
+        # Set and dict order by string hash would vary from run to run otherwise.
+        env={**os.environ, "PYTHONHASHSEED": "0"},
     )
     match = re.search(r"Collected : (\d+)", done.stderr)
     if done.returncode != 0 or match is None:
