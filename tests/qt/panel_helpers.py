@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QApplication, QWidget
 
 from lossgui.document import Document
@@ -47,3 +48,17 @@ def settle() -> None:
     """Let posted events (layouts, view-range updates, repaints) run."""
     for _ in range(3):
         QApplication.processEvents()
+
+
+class EventCounter(QObject):
+    """An event filter that counts the events of one type its watched objects receive."""
+
+    def __init__(self, kind: QEvent.Type) -> None:
+        super().__init__()
+        self.kind = kind
+        self.count = 0
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if event.type() == self.kind:
+            self.count += 1
+        return False

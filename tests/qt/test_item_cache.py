@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 import pytest
-from PySide6.QtCore import QEvent, QObject
+from PySide6.QtCore import QEvent
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QGraphicsItem
 
@@ -16,6 +16,7 @@ from lossgui.qt.panels.numerics import NumericsPanel
 from lossgui.qt.panels.plot_items import items_uncached
 from lossgui.qt.panels.sigmoid_softmax import SigmoidSoftmaxPanel
 from lossgui.qt.state import AppState
+from tests.qt.panel_helpers import EventCounter
 
 CACHED = QGraphicsItem.CacheMode.DeviceCoordinateCache
 
@@ -339,17 +340,6 @@ def test_same_values_tells_changed_arrays_from_unchanged_ones():
     assert same_values(np.array(["a", "b"]), np.array(["a", "b"]))
 
 
-class _Paints(QObject):
-    def __init__(self) -> None:
-        super().__init__()
-        self.count = 0
-
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Paint:
-            self.count += 1
-        return False
-
-
 @pytest.mark.parametrize("panel_cls", [LossCurvePanel, NumericsPanel])
 def test_an_edit_repaints_the_plots_and_captions_but_nothing_behind_them(qtbot, panel_cls):
     """Plots and held captions are opaque: the panel under them is not painted again."""
@@ -357,7 +347,7 @@ def test_an_edit_repaints_the_plots_and_captions_but_nothing_behind_them(qtbot, 
     state = panel.state
     state.select(2, 1)
     QApplication.processEvents()
-    behind, views = _Paints(), _Paints()
+    behind, views = EventCounter(QEvent.Type.Paint), EventCounter(QEvent.Type.Paint)
     panel.installEventFilter(behind)
     for plot in panel.plots:
         plot.installEventFilter(behind)  # the view's frame; its viewport paints the plot

@@ -3,28 +3,17 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QEvent, QObject, QPointF, Qt
+from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QEnterEvent
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from lossgui.qt.label_holder import LabelHolder, hold_label, set_text
 from lossgui.qt.label_selection import selectable_on_hover
+from tests.qt.panel_helpers import EventCounter
 
 
-class _Events(QObject):
-    def __init__(self, kind: QEvent.Type) -> None:
-        super().__init__()
-        self.kind = kind
-        self.count = 0
-
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
-        if event.type() == self.kind:
-            self.count += 1
-        return False
-
-
-def _LayoutRequests() -> _Events:
-    return _Events(QEvent.Type.LayoutRequest)
+def _LayoutRequests() -> EventCounter:
+    return EventCounter(QEvent.Type.LayoutRequest)
 
 
 def _shown_holding(qtbot, label: QLabel, height: int) -> QWidget:
@@ -103,20 +92,25 @@ def test_text_set_before_the_window_shows_gets_its_room(qtbot):
     assert label.width() >= label.sizeHint().width()
 
 
-@pytest.fixture
-def wrapping(qtbot):
-    """A selectable, word-wrapping label (as the panels' captions), held, 300 px wide."""
-    label = QLabel("Row 3, class 0: a caption that wraps onto a second line here")
+def _held_wrapping(qtbot, label: QLabel) -> QWidget:
+    """``label``, word-wrapping, held at the top of a shown 300 x 300 window."""
     label.setWordWrap(True)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     top = _shown_holding(qtbot, label, 300)
     QApplication.processEvents()
     return top
 
 
+@pytest.fixture
+def wrapping(qtbot):
+    """A selectable, word-wrapping label (as the panels' captions), held, 300 px wide."""
+    label = QLabel("Row 3, class 0: a caption that wraps onto a second line here")
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return _held_wrapping(qtbot, label)
+
+
 def test_set_text_paints_a_selectable_label_once_per_change(wrapping):
     """Measuring such a label makes Qt repaint it: set_text measures before the paint."""
-    paints = _Events(QEvent.Type.Paint)
+    paints = EventCounter(QEvent.Type.Paint)
     wrapping.label.installEventFilter(paints)
     for value in ("1.2346", "7.0001", "0.5000"):
         set_text(wrapping.label, f"Row 3, class 0: a caption that wraps, value {value} here")
@@ -258,9 +252,7 @@ class _HeightCountingLabel(QLabel):
 @pytest.fixture
 def counted_wrapping(qtbot):
     label = _HeightCountingLabel("Row 3, class 0: a caption that wraps, value 1.2346 here")
-    label.setWordWrap(True)
-    top = _shown_holding(qtbot, label, 300)
-    QApplication.processEvents()
+    top = _held_wrapping(qtbot, label)
     _HeightCountingLabel.asked = 0
     return top
 
@@ -289,11 +281,7 @@ def test_proportional_digits_are_measured_every_time(counted_wrapping, monkeypat
 @pytest.fixture
 def result_line(qtbot):
     """A plain word-wrapping label (as the result's "how it was reduced"), held, 300 px wide."""
-    label = QLabel("mean = Σ l / count = 245.005 / 64 = 3.8282")
-    label.setWordWrap(True)
-    top = _shown_holding(qtbot, label, 300)
-    QApplication.processEvents()
-    return top
+    return _held_wrapping(qtbot, QLabel("mean = Σ l / count = 245.005 / 64 = 3.8282"))
 
 
 def _one_line_and_two(label: QLabel) -> tuple[str, str]:
@@ -312,14 +300,20 @@ def _one_line_and_two(label: QLabel) -> tuple[str, str]:
     return short, long
 
 
-def test_numbers_with_fewer_digits_keep_the_room_of_a_wrapped_line(result_line):
-    label, holder = result_line.label, result_line.holder
+def _on_two_lines(result_line: QWidget) -> tuple[str, str, int]:
+    """Show the two-line text of :func:`_one_line_and_two`: (short, long, holder height)."""
+    label = result_line.label
     short, long = _one_line_and_two(label)
     set_text(label, long)
     QApplication.processEvents()
     QApplication.processEvents()
-    tall = holder.height()
-    assert tall >= label.heightForWidth(label.width())
+    assert result_line.holder.height() >= label.heightForWidth(label.width())
+    return short, long, result_line.holder.height()
+
+
+def test_numbers_with_fewer_digits_keep_the_room_of_a_wrapped_line(result_line):
+    label, holder = result_line.label, result_line.holder
+    short, long, tall = _on_two_lines(result_line)
     below = result_line.below.y()
     requests = _LayoutRequests()
     result_line.installEventFilter(requests)
@@ -340,11 +334,7 @@ def test_numbers_with_fewer_digits_keep_the_room_of_a_wrapped_line(result_line):
 
 def test_other_words_give_back_the_room_of_a_wrapped_line(result_line):
     label, holder = result_line.label, result_line.holder
-    _short, long = _one_line_and_two(label)
-    set_text(label, long)
-    QApplication.processEvents()
-    QApplication.processEvents()
-    tall = holder.height()
+    _short, _long, tall = _on_two_lines(result_line)
     set_text(label, "sum = Σ l = 3.5")  # another reduction: fitted afresh
     QApplication.processEvents()
     QApplication.processEvents()
@@ -354,10 +344,10 @@ def test_other_words_give_back_the_room_of_a_wrapped_line(result_line):
 
 def test_a_new_text_repaints_the_label_and_nothing_behind_it(result_line):
     """The held label is opaque: Qt need not repaint its holder or the window under it."""
-    paints_behind = _Events(QEvent.Type.Paint)
+    paints_behind = EventCounter(QEvent.Type.Paint)
     result_line.installEventFilter(paints_behind)
     result_line.holder.installEventFilter(paints_behind)
-    label_paints = _Events(QEvent.Type.Paint)
+    label_paints = EventCounter(QEvent.Type.Paint)
     result_line.label.installEventFilter(label_paints)
     for value in ("245.015", "245.04", "244.99"):
         set_text(result_line.label, f"mean = Σ l / count = {value} / 64 = 3.8282")
