@@ -143,7 +143,8 @@ class Document:
     title : str
         Where the numbers came from (preset or file name).
     expected : float or None
-        The value PyTorch gives for a preset, shown beside ours.
+        The value PyTorch gives for a preset, shown beside ours; every edit drops it
+        (the edited numbers are no longer the preset's).
     """
 
     loss: str
@@ -237,6 +238,10 @@ class Document:
         return f"n={index[0]} {tuple(int(i) for i in index[1:])}"
 
     # ------------------------------------------------------------------ edits
+    def _derived(self, **changes: Any) -> Document:
+        """This Document with ``changes``: other numbers, so no longer the preset's ``expected``."""
+        return replace(self, expected=None, **changes)
+
     def with_cell(self, row: int, col: int, value: str | float) -> Document:
         """Set logit (row, col) of the grid; EditError if the value is refused."""
         number = parse_number(value, f"logit ({row}, {col})")
@@ -246,7 +251,7 @@ class Document:
                     f"BCELoss takes probabilities in [0, 1]; {number:g} is not "
                     "(choose 'Sigmoid first' to type logits)"
                 )
-        new = replace(self, logits=_with_grid_cell(self.logits, row, col, number))
+        new = self._derived(logits=_with_grid_cell(self.logits, row, col, number))
         cell = _grid_flat(self.logits.shape, row % self.rows, col % self.classes)
         return _changed(new, self, "logits", cell)
 
@@ -261,7 +266,7 @@ class Document:
         rows = min(block.shape[0], grid.shape[0] - top)
         cols = min(block.shape[1], grid.shape[1] - left)
         grid[top : top + rows, left : left + cols] = block[:rows, :cols]
-        new = replace(self, logits=from_grid(grid, self.logits.shape))
+        new = self._derived(logits=from_grid(grid, self.logits.shape))
         if top < 0 or left < 0 or rows <= 0 or cols <= 0:
             return new  # an odd slice: no cell record, the undo stack keeps both Documents
         cells = np.ix_(np.arange(top, top + rows), np.arange(left, left + cols))
@@ -280,18 +285,18 @@ class Document:
                 )
             flat = np.array(self.target).reshape(-1)
             flat[row] = index
-            new = replace(self, target=flat.reshape(self.target.shape))
+            new = self._derived(target=flat.reshape(self.target.shape))
             return _changed(new, self, "target", row % flat.size)
         if self.target_kind == "sign":
             flat = np.array(self.target)
             flat[row] = _parse_int(value, f"target of row {row}")
-            return _changed(replace(self, target=flat), self, "target", row % flat.size)
+            return _changed(self._derived(target=flat), self, "target", row % flat.size)
         if col is None:
             raise EditError("this target is a row of numbers: edit one cell")
         number = parse_number(value, f"target ({row}, {col})")
         grid = np.array(self.grid_target())
         grid[row, col] = number
-        new = replace(self, target=from_grid(grid, self.target.shape))
+        new = self._derived(target=from_grid(grid, self.target.shape))
         cell = _grid_flat(self.target.shape, row % grid.shape[0], col % grid.shape[1])
         return _changed(new, self, "target", cell)
 
@@ -317,7 +322,7 @@ class Document:
             raise EditError(f"painted rows must be between 0 and {self.rows - 1}")
         flat = np.array(self.target).reshape(-1)
         flat[picked] = index
-        new = replace(self, target=flat.reshape(self.target.shape))
+        new = self._derived(target=flat.reshape(self.target.shape))
         return _changed(new, self, "target", picked)
 
     def with_input2(self, row: int, col: int, value: str | float) -> Document:
@@ -328,7 +333,7 @@ class Document:
         other = np.array(self.input2)
         other[row, col] = number
         cell = np.ravel_multi_index((row % other.shape[0], col % other.shape[1]), other.shape)
-        return _changed(replace(self, input2=other), self, "input2", cell)
+        return _changed(self._derived(input2=other), self, "input2", cell)
 
     def with_option(self, name: str, value: Any) -> Document:
         """Set a loss option, checked against the option's kind and bounds."""
@@ -338,19 +343,19 @@ class Document:
         except KeyError as err:
             raise EditError(str(err.args[0])) from None
         checked = _check_option(opt, value, self.classes)
-        return replace(self, options={**self.options, name: checked})
+        return self._derived(options={**self.options, name: checked})
 
     def with_dtype(self, dtype: str) -> Document:
         """Compute in float32 or float64."""
         if dtype not in DTYPES:
             raise EditError(f"dtype must be float32 or float64, not {dtype!r}")
-        return replace(self, dtype=dtype)
+        return self._derived(dtype=dtype)
 
     def with_transform(self, transform: str) -> Document:
         """Choose what is applied to the grid before the loss."""
         if transform not in self.spec.transforms:
             raise EditError(f"{self.spec.label} offers {', '.join(self.spec.transforms)}")
-        return replace(self, transform=transform)
+        return self._derived(transform=transform)
 
     def with_loss(self, loss: str, target_kind: str | None = None) -> Document:
         """Switch loss, converting the target and carrying compatible options."""

@@ -112,6 +112,7 @@ def switch_loss(doc: Document, loss: str, target_kind: str | None = None) -> Doc
         options=options,
         transform=transform,
         input2=input2 if kind == "sign" else None,
+        expected=None,  # another loss: not the preset's value any more
     )
 
 
@@ -161,7 +162,9 @@ def resize(doc: Document, rows: int, classes: int) -> Document:
         if isinstance(value, tuple):
             options[name] = tuple(value[:classes]) + (1.0,) * max(0, classes - len(value))
     input2 = None if doc.input2 is None else grown(doc.input2, 0.0, classes)
-    return replace(doc, logits=logits, target=target, options=options, input2=input2)
+    return replace(
+        doc, logits=logits, target=target, options=options, input2=input2, expected=None
+    )
 
 
 def randomized(doc: Document, rng: np.random.Generator) -> Document:
@@ -185,4 +188,4 @@ def randomized(doc: Document, rng: np.random.Generator) -> Document:
     input2 = None
     if doc.input2 is not None:
         input2 = np.round(rng.normal(0.0, 2.0, size=doc.input2.shape), 2)
-    return replace(doc, logits=logits, target=target, input2=input2)
+    return replace(doc, logits=logits, target=target, input2=input2, expected=None)

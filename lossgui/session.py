@@ -35,6 +35,7 @@ import math
 import os
 import tempfile
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -362,7 +363,9 @@ def _document(raw: Any) -> Document:
         )
     except EditError as err:
         raise SessionError(str(err)) from None
-    return _options(document, raw["options"])
+    # Setting the options derives new Documents, which drop ``expected`` (an edit's
+    # numbers are not the preset's): the recorded value belongs to the whole session.
+    return replace(_options(document, raw["options"]), expected=expected)
 
 
 def load_session(

@@ -12,8 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+from lossgui.core.presets import PRESETS
 from lossgui.document import Document
 from lossgui.document_convert import default_document, switch_loss
+from lossgui.presets_doc import preset_document
 from lossgui.session import (
     MAX_ELEMENTS,
     SessionError,
@@ -132,6 +134,16 @@ def test_float32_logits_are_written_short():
     text = dump_session(doc)
     assert "[0.1, 0.2]" in text
     assert load_session(text)[0].logits.tobytes() == doc.logits.tobytes()
+
+
+@pytest.mark.parametrize("name", sorted(PRESETS))
+def test_every_preset_round_trips_with_its_pytorch_value(name):
+    """Options are set after the numbers; the preset's recorded value must survive that."""
+    doc = preset_document(name)
+    assert doc.expected is not None
+    loaded, _view = load_session(dump_session(doc))
+    assert same_document(loaded, doc)  # which compares ``expected`` too (NaN for one)
+    assert loaded.expected is not None
 
 
 @settings(max_examples=300, deadline=None)

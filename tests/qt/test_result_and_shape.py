@@ -32,6 +32,27 @@ def test_no_preset_shows_a_red_cross(qtbot, name: str) -> None:
     assert "✗" not in text, text
 
 
+def test_an_edited_preset_no_longer_claims_pytorchs_value(qtbot) -> None:
+    """PyTorch's value is the preset's: after an edit it is hidden, not shown as a mismatch."""
+    view = result_for(qtbot, preset_document("segmentation-2x2"))
+    state = view.state
+    assert "✓" in view.expected_label.text() and not view.expected_label.isHidden()
+    edits = [
+        lambda d: d.with_cell(0, 0, 1.6),
+        lambda d: d.with_option("reduction", "sum"),
+        lambda d: d.with_dtype("float64"),
+    ]
+    for build in edits:
+        assert state.edit(build, "edit")
+        assert state.document.expected is None
+        assert view.expected_label.isHidden()
+        assert "✗" not in view.expected_label.text() or view.expected_label.isHidden()
+    for _ in edits:
+        state.undo_stack.undo()
+    assert state.document.expected is not None  # the preset itself again
+    assert "✓" in view.expected_label.text() and not view.expected_label.isHidden()
+
+
 def test_one_float32_unit_apart_is_a_check_with_the_distance_in_ulps(qtbot) -> None:
     view = result_for(qtbot, preset_document("imbalance-99-percent"))
     assert "✓" in view.expected_label.text()

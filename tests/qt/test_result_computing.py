@@ -50,7 +50,10 @@ def test_the_previous_value_is_marked_while_the_new_one_is_computed(qtbot, gate)
     old_text = view.value_label.text()
     assert view.stale_label.isHidden() and not view.expected_label.isHidden()
     state.async_elements = 1  # every Document is evaluated in the worker
-    assert state.edit(lambda d: d.with_cell(0, 0, 7.0), "Edit")
+    # Another preset (an edit would drop the expected value): its own PyTorch value.
+    other = doc.with_cell(0, 0, 7.0)
+    other = replace(other, expected=AppState.compute_evaluation(other).value)
+    assert state.edit(lambda _d: other, "Load preset")
     assert state.computing
     # The old number stays readable, greyed, and says it is the previous one.
     assert view.value_label.text() == old_text
