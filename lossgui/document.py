@@ -238,8 +238,11 @@ class Document:
         return f"n={index[0]} {tuple(int(i) for i in index[1:])}"
 
     # ------------------------------------------------------------------ edits
-    def _derived(self, **changes: Any) -> Document:
-        """This Document with ``changes``: other numbers, so no longer the preset's ``expected``."""
+    def edited(self, **changes: Any) -> Document:
+        """This Document with ``changes`` (fields): an edit, so without the preset's ``expected``.
+
+        Every edit makes its Document here, in this module and in document_convert.
+        """
         return replace(self, expected=None, **changes)
 
     def with_cell(self, row: int, col: int, value: str | float) -> Document:
@@ -251,7 +254,7 @@ class Document:
                     f"BCELoss takes probabilities in [0, 1]; {number:g} is not "
                     "(choose 'Sigmoid first' to type logits)"
                 )
-        new = self._derived(logits=_with_grid_cell(self.logits, row, col, number))
+        new = self.edited(logits=_with_grid_cell(self.logits, row, col, number))
         cell = _grid_flat(self.logits.shape, row % self.rows, col % self.classes)
         return _changed(new, self, "logits", cell)
 
@@ -266,7 +269,7 @@ class Document:
         rows = min(block.shape[0], grid.shape[0] - top)
         cols = min(block.shape[1], grid.shape[1] - left)
         grid[top : top + rows, left : left + cols] = block[:rows, :cols]
-        new = self._derived(logits=from_grid(grid, self.logits.shape))
+        new = self.edited(logits=from_grid(grid, self.logits.shape))
         if top < 0 or left < 0 or rows <= 0 or cols <= 0:
             return new  # an odd slice: no cell record, the undo stack keeps both Documents
         cells = np.ix_(np.arange(top, top + rows), np.arange(left, left + cols))
@@ -285,18 +288,18 @@ class Document:
                 )
             flat = np.array(self.target).reshape(-1)
             flat[row] = index
-            new = self._derived(target=flat.reshape(self.target.shape))
+            new = self.edited(target=flat.reshape(self.target.shape))
             return _changed(new, self, "target", row % flat.size)
         if self.target_kind == "sign":
             flat = np.array(self.target)
             flat[row] = _parse_int(value, f"target of row {row}")
-            return _changed(self._derived(target=flat), self, "target", row % flat.size)
+            return _changed(self.edited(target=flat), self, "target", row % flat.size)
         if col is None:
             raise EditError("this target is a row of numbers: edit one cell")
         number = parse_number(value, f"target ({row}, {col})")
         grid = np.array(self.grid_target())
         grid[row, col] = number
-        new = self._derived(target=from_grid(grid, self.target.shape))
+        new = self.edited(target=from_grid(grid, self.target.shape))
         cell = _grid_flat(self.target.shape, row % grid.shape[0], col % grid.shape[1])
         return _changed(new, self, "target", cell)
 
@@ -322,7 +325,7 @@ class Document:
             raise EditError(f"painted rows must be between 0 and {self.rows - 1}")
         flat = np.array(self.target).reshape(-1)
         flat[picked] = index
-        new = self._derived(target=flat.reshape(self.target.shape))
+        new = self.edited(target=flat.reshape(self.target.shape))
         return _changed(new, self, "target", picked)
 
     def with_input2(self, row: int, col: int, value: str | float) -> Document:
@@ -333,7 +336,7 @@ class Document:
         other = np.array(self.input2)
         other[row, col] = number
         cell = np.ravel_multi_index((row % other.shape[0], col % other.shape[1]), other.shape)
-        return _changed(self._derived(input2=other), self, "input2", cell)
+        return _changed(self.edited(input2=other), self, "input2", cell)
 
     def with_option(self, name: str, value: Any) -> Document:
         """Set a loss option, checked against the option's kind and bounds."""
@@ -343,19 +346,19 @@ class Document:
         except KeyError as err:
             raise EditError(str(err.args[0])) from None
         checked = _check_option(opt, value, self.classes)
-        return self._derived(options={**self.options, name: checked})
+        return self.edited(options={**self.options, name: checked})
 
     def with_dtype(self, dtype: str) -> Document:
         """Compute in float32 or float64."""
         if dtype not in DTYPES:
             raise EditError(f"dtype must be float32 or float64, not {dtype!r}")
-        return self._derived(dtype=dtype)
+        return self.edited(dtype=dtype)
 
     def with_transform(self, transform: str) -> Document:
         """Choose what is applied to the grid before the loss."""
         if transform not in self.spec.transforms:
             raise EditError(f"{self.spec.label} offers {', '.join(self.spec.transforms)}")
-        return self._derived(transform=transform)
+        return self.edited(transform=transform)
 
     def with_loss(self, loss: str, target_kind: str | None = None) -> Document:
         """Switch loss, converting the target and carrying compatible options."""

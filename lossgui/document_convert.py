@@ -8,8 +8,6 @@ over when the new loss accepts their value.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 
 from lossgui.document import MAX_CLASSES, MAX_ROWS, Document, EditError
@@ -104,15 +102,13 @@ def switch_loss(doc: Document, loss: str, target_kind: str | None = None) -> Doc
         # PyTorch refuses ignore_index >= 0 with probability targets.
         if int(options.get("ignore_index", -100)) >= 0:
             options["ignore_index"] = -100
-    return replace(
-        doc,
+    return doc.edited(
         loss=loss,
         target_kind=kind,
         target=_convert_target(doc, kind),
         options=options,
         transform=transform,
         input2=input2 if kind == "sign" else None,
-        expected=None,  # another loss: not the preset's value any more
     )
 
 
@@ -162,9 +158,7 @@ def resize(doc: Document, rows: int, classes: int) -> Document:
         if isinstance(value, tuple):
             options[name] = tuple(value[:classes]) + (1.0,) * max(0, classes - len(value))
     input2 = None if doc.input2 is None else grown(doc.input2, 0.0, classes)
-    return replace(
-        doc, logits=logits, target=target, options=options, input2=input2, expected=None
-    )
+    return doc.edited(logits=logits, target=target, options=options, input2=input2)
 
 
 def randomized(doc: Document, rng: np.random.Generator) -> Document:
@@ -188,4 +182,4 @@ def randomized(doc: Document, rng: np.random.Generator) -> Document:
     input2 = None
     if doc.input2 is not None:
         input2 = np.round(rng.normal(0.0, 2.0, size=doc.input2.shape), 2)
-    return replace(doc, logits=logits, target=target, input2=input2, expected=None)
+    return doc.edited(logits=logits, target=target, input2=input2)

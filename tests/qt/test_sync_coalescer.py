@@ -5,31 +5,23 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 import pytest
-from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtCore import QEvent, QTimer
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QHBoxLayout, QWidget
 
 from lossgui.qt.main_window import MainWindow
 from lossgui.qt.sync_coalescer import SyncCoalescer
 
-from .panel_helpers import settle, shown
+from .panel_helpers import EventCounter, settle, shown
 
 
-class SyncCounter(QObject):
+def sync_counter() -> EventCounter:
     """Counts the UpdateRequests (backing-store syncs) that reach a window's own handler.
 
-    Installed before the coalescer, so it runs after it (Qt calls the filter
+    Install it before the coalescer, so it runs after it (Qt calls the filter
     installed last first) and sees only the requests let through.
     """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.syncs = 0
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.UpdateRequest:
-            self.syncs += 1
-        return False
+    return EventCounter(QEvent.Type.UpdateRequest)
 
 
 def _three_plots(qtbot) -> tuple[QWidget, list[pg.PlotDataItem]]:
@@ -58,7 +50,7 @@ def _change_all(curves: list[pg.PlotDataItem], step: int) -> None:
 @pytest.mark.parametrize("coalesce", [False, True])
 def test_plots_changed_together_sync_their_window_once(qtbot, coalesce):
     window, curves = _three_plots(qtbot)
-    counter = SyncCounter()
+    counter = sync_counter()
     window.installEventFilter(counter)
     if coalesce:
         coalescer = SyncCoalescer(window)
@@ -67,14 +59,14 @@ def test_plots_changed_together_sync_their_window_once(qtbot, coalesce):
     shown(qtbot, window, (600, 200))
     settle()
     for step in range(3):
-        counter.syncs = 0
+        counter.count = 0
         _change_all(curves, step)
         settle()
         # Qt syncs the window at least once per changed scene; the coalescer once in all.
         if coalesce:
-            assert counter.syncs == 1, step
+            assert counter.count == 1, step
         else:
-            assert counter.syncs >= len(curves)
+            assert counter.count >= len(curves)
         expected = window.grab().toImage().convertToFormat(QImage.Format.Format_RGB32)
         assert _on_screen(window).convertToFormat(QImage.Format.Format_RGB32) == expected
 
@@ -98,13 +90,13 @@ def test_a_held_sync_never_leaves_the_screen_stale(qtbot):
 
 
 def test_main_window_paints_a_drag_step_in_one_sync(qtbot, monkeypatch):
-    counted: list[SyncCounter] = []
+    counted: list[EventCounter] = []
     watch_windows = SyncCoalescer.watch_windows
 
     def count_then_watch(self, windows):
         # Installed before the window's coalescer, so it counts what the coalescer lets by.
         windows = list(windows)
-        counted.append(SyncCounter())
+        counted.append(sync_counter())
         windows[0].installEventFilter(counted[0])
         watch_windows(self, windows)
 
@@ -120,10 +112,10 @@ def test_main_window_paints_a_drag_step_in_one_sync(qtbot, monkeypatch):
     def syncs_per_step(values) -> list[int]:
         out = []
         for value in values:
-            counter.syncs = 0
+            counter.count = 0
             line.setValue(float(value))
             settle()
-            out.append(counter.syncs)
+            out.append(counter.count)
         return out
 
     # The drag's own sync, and at most one for labels that ask for a second paint.
