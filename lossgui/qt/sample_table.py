@@ -152,7 +152,9 @@ class SampleTable(PanelBase):
         super().__init__(state, parent)
         self._syncing = False
         self.stats: SampleStats | None = None
-        self._drawn_classes: tuple[int, int | None] | None = None
+        # The statistics the bars show and the highlighted class. The object itself,
+        # not its id: a freed SampleStats' id is often reused by the next one.
+        self._drawn_classes: tuple[SampleStats, int | None] | None = None
 
         header = QHBoxLayout()
         self.summary_label = status_label(self)
@@ -281,9 +283,10 @@ class SampleTable(PanelBase):
         self._show_selection()
 
     def _draw_classes(self, highlight: int | None = None) -> None:
-        if self.stats is None or self._drawn_classes == (id(self.stats), highlight):
+        drawn = self._drawn_classes
+        if self.stats is None or (drawn and drawn[0] is self.stats and drawn[1] == highlight):
             return  # regenerating the bars is the costly part of a repaint
-        self._drawn_classes = (id(self.stats), highlight)
+        self._drawn_classes = (self.stats, highlight)
         totals = self.stats.class_totals
         brushes = [brush("sky", 200)] * totals.shape[0]
         if highlight is not None and 0 <= highlight < totals.shape[0]:

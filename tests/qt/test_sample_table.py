@@ -222,3 +222,16 @@ def test_an_edit_keeps_the_table_scrolled_and_sorted(table: SampleTable, qtbot) 
     # The selected sample is still the current row (rows moved under it).
     selected = table.model.view_row(state.selection[0])
     assert table.table.currentIndex().row() == selected
+
+
+def test_the_class_bars_follow_every_new_batch(table: SampleTable) -> None:
+    # Each new batch brings new per-class totals; the bars must show them, never an
+    # earlier batch's (a freed statistics object's id may be reused by the next).
+    state = table.state
+    for seed in range(12):
+        rng = np.random.default_rng(100 + seed)
+        doc = state.document
+        logits = rng.normal(size=doc.logits.shape) * (1 + seed)
+        state.edit(lambda d, x=logits: d.with_cells(0, 0, x), "new numbers")
+        bars = table.class_bars.opts["height"]
+        np.testing.assert_array_equal(bars, table.stats.class_totals)
