@@ -23,9 +23,12 @@ from lossgui.core.binary import binary_cross_entropy_with_logits
 from lossgui.core.categorical import cross_entropy
 
 __all__ = [
+    "ClassNumerics",
+    "ClassNumericsSweep",
     "NumericsCurves",
     "NumericsSweep",
     "TwoClassSweep",
+    "class_numerics",
     "numerics",
     "sigmoid_vs_softmax",
     "two_class_at",
@@ -184,3 +187,96 @@ def numerics(
         )
     max_logit = np.max(np.abs(scaled), axis=1) if scaled.size else np.zeros_like(s)
     return NumericsSweep(s, max_logit, curves, dtype)
+
+
+@dataclass(frozen=True, eq=False)
+class ClassNumerics:
+    """One class of a scaled row in one dtype: naive and stable (log-)softmax; (S,) each, float64.
+
+    The same bits as column ``col`` of :class:`NumericsCurves`. ``first_bad_row``
+    is the first scale at which the naive softmax of *any* class of the row is
+    not finite (the smallest non-negative ``first_bad_softmax``), and
+    ``first_bad_log`` the first at which this class's naive log-softmax is not
+    (its ``first_bad_log_softmax``); -1 where the sweep never fails.
+    """
+
+    dtype: str
+    naive_softmax: np.ndarray
+    stable_softmax: np.ndarray
+    naive_log_softmax: np.ndarray
+    stable_log_softmax: np.ndarray
+    first_bad_row: int
+    first_bad_log: int
+
+
+@dataclass(frozen=True, eq=False)
+class ClassNumericsSweep:
+    """:func:`class_numerics` of a row: ``max_logit`` (S,) is max |scale * row|."""
+
+    scales: np.ndarray
+    max_logit: np.ndarray
+    curves: dict[str, ClassNumerics]
+
+
+def _first(bad: np.ndarray) -> int:
+    """Index of the first True of ``bad`` (S,), -1 if none."""
+    return int(np.argmax(bad)) if bad.any() else -1
+
+
+def class_numerics(
+    row_logits: np.ndarray,
+    col: int,
+    scales: np.ndarray,
+    dtypes: Sequence[str] = ("float32", "float64"),
+) -> ClassNumericsSweep:
+    """:func:`numerics` of one class of the row: what a plot of that class shows.
+
+    The numerics panel redraws on every drag step of the selected row and
+    shows one class: this computes its four curves with the same operations
+    as :func:`numerics` (so the same bits) but forms the logarithms, the
+    stable division and the float64 copies for that class alone.
+
+    Parameters
+    ----------
+    row_logits : ndarray, shape (C,)
+    col : int
+        The class, 0 <= col < C.
+    scales : ndarray, shape (S,)
+        Factors applied to the row (in float64, then cast to each dtype).
+    dtypes : sequence of str
+
+    Returns
+    -------
+    ClassNumericsSweep
+    """
+    s = np.asarray(scales, dtype=np.float64).reshape(-1)
+    row = np.asarray(row_logits, dtype=np.float64)
+    if not 0 <= col < row.shape[0]:
+        raise IndexError(f"class {col} is out of range for a row of {row.shape[0]} logits")
+    scaled = s[:, None] * row[None, :]
+    curves = {}
+    for name in dtypes:
+        x = cast(scaled, np.dtype(name))
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            # As _softmax_forms, column by column where only `col` is wanted.
+            e = np.exp(x)
+            naive_row = e / np.sum(e, axis=1, keepdims=True)
+            shifted = x - np.max(x, axis=1, keepdims=True)
+            e_shifted = np.exp(shifted)
+            total = np.sum(e_shifted, axis=1)
+            naive = naive_row[:, col]
+            naive_log = np.log(naive)
+            stable = e_shifted[:, col] / total
+            stable_log = shifted[:, col] - np.log(total)
+        row_bad = ~np.isfinite(naive_row).all(axis=1)
+        curves[name] = ClassNumerics(
+            name,
+            naive.astype(np.float64),
+            stable.astype(np.float64),
+            naive_log.astype(np.float64),
+            stable_log.astype(np.float64),
+            _first(row_bad),
+            _first(~np.isfinite(naive_log)),
+        )
+    max_logit = np.max(np.abs(scaled), axis=1) if scaled.size else np.zeros_like(s)
+    return ClassNumericsSweep(s, max_logit, curves)

@@ -11,6 +11,7 @@ import lossgui.core as core
 from lossgui.core.activations import cast
 from lossgui.core.entropy import document_entropy_kl, target_distribution
 from lossgui.core.evaluate import evaluate, from_grid, to_grid
+from lossgui.core.softmax_numerics import class_numerics
 from lossgui.core.sweeps import (
     OVERLAYS,
     entropy_kl,
@@ -304,6 +305,40 @@ def test_numerics_stable_curves_match_torch():
         np.testing.assert_allclose(
             curves.stable_log_softmax, torch.log_softmax(x, 1).double().numpy(), rtol=rtol
         )
+
+
+@pytest.mark.parametrize("classes", [2, 3, 10, 64])
+def test_class_numerics_is_one_column_of_numerics_bit_for_bit(classes):
+    # Overflow, underflow, zeros and a row of equal logits among the rows.
+    rng = np.random.default_rng(classes)
+    rows = [rng.normal(0, 3, classes), rng.normal(0, 300, classes), np.zeros(classes)]
+    rows += [np.full(classes, -2.5), rng.uniform(-1e-3, 1e-3, classes)]
+    for row in rows:
+        scales = np.geomspace(1e-3, 1e4, 397)
+        whole = numerics(row, "float64", scales)
+        for col in sorted({0, classes // 2, classes - 1}):
+            one = class_numerics(row, col, scales)
+            assert np.array_equal(one.max_logit, whole.max_logit)
+            for name, curves in whole.curves.items():
+                mine = one.curves[name]
+                for form in ("naive_softmax", "stable_softmax", "naive_log_softmax"):
+                    theirs = getattr(curves, form)[:, col]
+                    assert np.array_equal(getattr(mine, form), theirs, equal_nan=True), form
+                theirs = curves.stable_log_softmax[:, col]
+                assert np.array_equal(mine.stable_log_softmax, theirs, equal_nan=True)
+                bad = curves.first_bad_softmax[curves.first_bad_softmax >= 0]
+                assert mine.first_bad_row == (int(bad.min()) if bad.size else -1)
+                assert mine.first_bad_log == int(curves.first_bad_log_softmax[col])
+
+
+def test_class_numerics_at_one_scale_is_the_row_as_it_is():
+    row = np.array([2.0, -1.0, 0.5])
+    one = class_numerics(row, 1, [1.0])
+    expected = core.log_softmax(row.astype(np.float32), dim=0)[1]
+    assert one.curves["float32"].stable_log_softmax[0] == float(expected)
+    assert one.curves["float64"].first_bad_row == -1
+    with pytest.raises(IndexError):
+        class_numerics(row, 3, [1.0])
 
 
 def test_numerics_on_small_logits_stays_finite():

@@ -16,7 +16,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
-from lossgui.core.sweeps import numerics
+from lossgui.core.softmax_numerics import class_numerics
 from lossgui.qt.label_holder import hold_label, set_text
 from lossgui.qt.label_selection import selectable_on_hover
 from lossgui.qt.panels.base import (
@@ -218,11 +218,13 @@ class NumericsPanel(PanelBase):
         unit = biggest if biggest > 0 else 1.0
         scales = np.geomspace(MAX_LOGIT_RANGE[0] / unit, MAX_LOGIT_RANGE[1] / unit, POINTS)
 
-        def compute() -> Any:
-            return numerics(logits, doc.dtype, scales, DTYPES)
-
-        sweep = self.derived(("numerics", row), compute)
-        now = self.derived(("numerics", row, "now"), lambda: numerics(logits, doc.dtype, [1.0]))
+        # The selected class's curves only (the same bits as core.numerics gives them).
+        sweep = self.derived(
+            ("class_numerics", row, col), lambda: class_numerics(logits, col, scales, DTYPES)
+        )
+        now = self.derived(
+            ("class_numerics", row, col, "now"), lambda: class_numerics(logits, col, [1.0], DTYPES)
+        )
         x = sweep.max_logit if biggest > 0 else scales
         # The x axis always spans MAX_LOGIT_RANGE (log): set it rather than have
         # pyqtgraph measure all eight curves again whenever a line moves.
@@ -234,7 +236,7 @@ class NumericsPanel(PanelBase):
         # Every ``every``-th sweep point is drawn (see draw_every); the failure lines
         # below and a CSV export use all of them.
         for (quantity, dt, form), curve in self.curves.items():
-            values = finite_or_nan(getattr(sweep.curves[dt], f"{form}_{quantity}")[:, col])
+            values = finite_or_nan(getattr(sweep.curves[dt], f"{form}_{quantity}"))
             curve.set_xy(x, values, every)
             shown[quantity].append(values[::every])
         # The y ranges are set here: left to pyqtgraph, every paint after a change would
@@ -246,21 +248,16 @@ class NumericsPanel(PanelBase):
         floor = self._log_floor
         set_range(self.log_plot, "y", -floor * (1 + _Y_PAD), _Y_PAD * floor)
         for (quantity, dt), line in self.overflow_lines.items():
-            per_class = getattr(sweep.curves[dt], f"first_bad_{quantity}")
-            if quantity == "softmax":
-                # Once any exp overflows, the naive row is wrong even where it stays
-                # finite (exp(x_c) / inf = 0), so mark the row's first failure.
-                bad = per_class[per_class >= 0]
-                first = int(bad.min()) if bad.size else -1
-                text = "{dt} fails: {x:.4g}"
-            else:
-                first = int(per_class[col])
-                text = "{dt} fails: {x:.4g}"
+            curves = sweep.curves[dt]
+            # Once any exp overflows, the naive row is wrong even where the selected
+            # class stays finite (exp(x_c) / inf = 0): softmax marks the row's first
+            # failure, log_softmax the selected class's.
+            first = curves.first_bad_row if quantity == "softmax" else curves.first_bad_log
             line.setVisible(first >= 0)
             if first >= 0:
                 # Moving a line or re-setting its label re-lays it out: only on a change.
                 set_line(line, np.log10(x[first]))
-                line.set_label(text.format(dt=dt, x=x[first]))
+                line.set_label(f"{dt} fails: {x[first]:.4g}")
         for line in self.current_lines:
             line.setVisible(biggest > 0)
             set_line(line, np.log10(biggest) if biggest > 0 else 0.0)
@@ -277,10 +274,10 @@ class NumericsPanel(PanelBase):
         set_text(self.info_label, f"Row {label}, class {col}. {note}")
         values = {
             dt: (
-                now.curves[dt].naive_softmax[0, col],
-                now.curves[dt].stable_softmax[0, col],
-                now.curves[dt].naive_log_softmax[0, col],
-                now.curves[dt].stable_log_softmax[0, col],
+                now.curves[dt].naive_softmax[0],
+                now.curves[dt].stable_softmax[0],
+                now.curves[dt].naive_log_softmax[0],
+                now.curves[dt].stable_log_softmax[0],
             )
             for dt in DTYPES
         }
