@@ -85,6 +85,19 @@ def _median_ms(samples: list[float]) -> float:
     return _ms(statistics.median(samples))
 
 
+def _stretches_ms(samples: list[float], size: int = 20) -> tuple[float, float]:
+    """The lowest and highest median of consecutive ``size``-sample stretches, in ms.
+
+    A shared host has slow phases lasting seconds (another tenant on the same
+    core: the same code then takes up to twice the CPU time). A wide spread
+    between the stretches says the run's median mixes such phases.
+    """
+    medians = [
+        statistics.median(samples[i : i + size]) for i in range(0, len(samples) - size + 1, size)
+    ] or [statistics.median(samples)]
+    return _ms(min(medians)), _ms(max(medians))
+
+
 def _spawn_seconds(code: str, runs: int) -> list[float]:
     """Wall time from spawning ``python -c code`` to the time the child prints."""
     out = []
@@ -310,6 +323,10 @@ def _measure_layout(
     print(f"  ... repainting every widget of the window instead:     {figures.full_ms:7.2f} ms")
     print(f"  dragging the selected logit (its row changes too):     {figures.drag_ms:7.2f} ms "
           f"(p90 {_ms(statistics.quantiles(drag, n=10)[-1]):.2f} ms)")
+    for name, samples in (("cell edits", edit), ("drag steps", drag)):
+        low, high = _stretches_ms(samples)
+        print(f"  host steadiness, {name}: medians of 20-step stretches "
+              f"{low:.2f} .. {high:.2f} ms")
     if window.panels["samples"].isVisible():
         resort = _time_resort(app, window, max(edits // 4, 5), rng)
         print(f"  after a pause: the samples table re-sorts its rows:    "
