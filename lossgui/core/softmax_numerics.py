@@ -238,12 +238,10 @@ def class_numerics(
 
     Parameters
     ----------
-    row_logits : ndarray, shape (C,)
+    row_logits, scales, dtypes
+        As :func:`numerics` takes them: shapes (C,) and (S,).
     col : int
         The class, 0 <= col < C.
-    scales : ndarray, shape (S,)
-        Factors applied to the row (in float64, then cast to each dtype).
-    dtypes : sequence of str
 
     Returns
     -------

@@ -117,7 +117,7 @@ def test_a_bug_in_a_panel_is_reported_not_raised(qtbot, state, monkeypatch):
     def broken(*_args, **_kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(module, "numerics", broken)
+    monkeypatch.setattr(module, "class_numerics", broken)
     with qtbot.waitSignal(state.message) as blocker:
         state.select(1, 1)
     assert "boom" in blocker.args[0]
