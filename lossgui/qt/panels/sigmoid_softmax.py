@@ -93,11 +93,16 @@ class SigmoidSoftmaxPanel(PanelBase):
         self._layout.addWidget(self.summary_label)
         hold_label(self.summary_label)  # its numbers change with every edit of the row
 
+        # Each legend sits where its curves leave the most room: the probability rises
+        # to the top right, the loss falls from the top left, the differences' points
+        # are on the right.
         self.prob_plot = make_plot(
             "Probability of class a", "a − b", "probability", legend=(10, 10)
         )
-        self.loss_plot = make_plot("Loss with target a", "a − b", "loss (nats)")
-        self.diff_plot = make_plot("Floating-point difference", "a − b", "absolute difference")
+        self.loss_plot = make_plot("Loss with target a", "a − b", "loss (nats)", legend=(-10, 10))
+        self.diff_plot = make_plot(
+            "Floating-point difference", "a − b", "absolute difference", legend=(10, 10)
+        )
         self.diff_plot.getPlotItem().setLogMode(y=True)
         self._plot_grid = QGridLayout()
         self._wide: bool | None = None
@@ -118,16 +123,16 @@ class SigmoidSoftmaxPanel(PanelBase):
 
         self.softmax_curve = self.prob_plot.plot(pen=pen("blue", 3), name="softmax([a, b])[0]")
         self.sigmoid_curve = self.prob_plot.plot(pen=dashed("orange", 2), name="sigmoid(a − b)")
-        self.ce_curve = self.loss_plot.plot(pen=pen("green", 3), name="cross_entropy([a, b], 0)")
+        self.ce_curve = self.loss_plot.plot(pen=pen("green", 3), name="CE([a, b], 0)")
         self.bce_curve = self.loss_plot.plot(
-            pen=dashed("purple", 2), name="BCE with logits(a − b, 1)"
+            pen=dashed("purple", 2), name="BCEWithLogits(a − b, 1)"
         )
         # Drawn at log10 by the items themselves (the plot's y axis is in log mode).
         self.difference_curve = LogYPoints(
             symbol="o", size=4, pen=None, brush="#D55E00", name="|softmax − sigmoid|"
         )
         self.loss_difference_curve = LogYPoints(
-            symbol="t", size=5, pen=None, brush="#009E73", name="|CE − BCE with logits|"
+            symbol="t", size=5, pen=None, brush="#009E73", name="|CE − BCEWithLogits|"
         )
         for points in (self.difference_curve, self.loss_difference_curve):
             self.diff_plot.addItem(points)
