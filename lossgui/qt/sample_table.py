@@ -286,8 +286,12 @@ class SampleTable(PanelBase):
         drawn = self._drawn_classes
         if self.stats is None or (drawn and drawn[0] is self.stats and drawn[1] == highlight):
             return  # regenerating the bars is the costly part of a repaint
-        self._drawn_classes = (self.stats, highlight)
         totals = self.stats.class_totals
+        self._drawn_classes = (self.stats, highlight)
+        if drawn and drawn[1] == highlight and drawn[0].class_totals.shape == totals.shape:
+            # New totals for the same classes and colours (an edit): heights in place.
+            self.class_bars.set_heights(totals)
+            return
         brushes = [brush("sky", 200)] * totals.shape[0]
         if highlight is not None and 0 <= highlight < totals.shape[0]:
             brushes[highlight] = brush("orange", 230)
