@@ -59,6 +59,11 @@ __all__ = ["HISTOGRAM_BINS", "SampleStats", "SampleTable", "sample_stats", "stat
 HISTOGRAM_BINS = 60
 
 
+def _count(n: int, noun: str) -> str:
+    """``n`` with its noun, singular for one: "1 sample", "1,000 samples"."""
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+
+
 def status_label(parent: QWidget) -> QLabel:
     """A one-line label whose changing text never resizes its neighbours.
 
@@ -304,7 +309,7 @@ class SampleTable(PanelBase):
         ev, stats = self.model.evaluation, self.stats
         assert ev is not None and stats is not None
         rows = ev.row_loss.shape[0]
-        text = f"{rows:,} samples · {ev.reduction} loss {ev.value:.6g}"
+        text = f"{_count(rows, 'sample')} · {ev.reduction} loss {ev.value:.6g}"
         if stats.ignored:
             text += f" · {stats.ignored:,} ignored"
         if stats.worst >= 0:
@@ -352,7 +357,7 @@ class SampleTable(PanelBase):
         mean = summed / count if count else float("nan")
         set_text(
             self.class_label,
-            f"class {cls}: {count:,} samples, summed loss {summed:.5g} "
+            f"class {cls}: {_count(count, 'sample')}, summed loss {summed:.5g} "
             f"({share:.3g}% of the sum), mean {mean:.4g}",
         )
 

@@ -238,3 +238,16 @@ def test_the_class_bars_follow_every_new_batch(table: SampleTable) -> None:
         # The rectangles drawn, not only the options: tops at the totals, bases at 0.
         rects = table.class_bars._rectarray.ndarray()
         np.testing.assert_allclose(rects[:, 1] + rects[:, 3], np.maximum(totals, 0))
+
+
+def test_counts_of_one_are_singular(qapp, qtbot) -> None:
+    doc = Document(
+        loss="cross_entropy", logits=np.array([[2.0, 0.0], [0.0, 1.0]]), target=np.array([0, 1])
+    )
+    widget = SampleTable(AppState(doc))
+    qtbot.addWidget(widget)
+    widget.show()
+    qtbot.waitUntil(lambda: widget.stats is not None)
+    assert widget.summary_label.text().startswith("2 samples ·")
+    assert widget.select_worst_of_class(1)
+    assert "class 1: 1 sample," in widget.class_label.text()
