@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, NoReturn
 import numpy as np
 
 from lossgui.document import Document, EditError
+from lossgui.wording import counted
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
@@ -200,7 +201,10 @@ def print_evaluation(doc: Document, summary: bool = False) -> int:
     if summary or doc.rows > _LIST_ALL_ROWS:
         losses = np.where(result.ignored, -np.inf, np.nan_to_num(result.row_loss, nan=np.inf))
         worst = np.argsort(-losses, kind="stable")[:_WORST_SHOWN]
-        print(f"{doc.rows} samples; the {len(worst)} highest per-sample losses (index: loss):")
+        print(
+            f"{counted(doc.rows, 'sample')}; the {len(worst)} highest per-sample losses "
+            "(index: loss):"
+        )
         rows = [int(r) for r in worst]
     else:
         print("per-sample losses:")

@@ -53,15 +53,11 @@ from lossgui.qt.sample_table_model import (
     target_classes,
 )
 from lossgui.qt.state import AppState
+from lossgui.wording import counted
 
 __all__ = ["HISTOGRAM_BINS", "SampleStats", "SampleTable", "sample_stats", "status_label"]
 
 HISTOGRAM_BINS = 60
-
-
-def _count(n: int, noun: str) -> str:
-    """``n`` with its noun, singular for one: "1 sample", "1,000 samples"."""
-    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
 
 
 def status_label(parent: QWidget) -> QLabel:
@@ -309,7 +305,7 @@ class SampleTable(PanelBase):
         ev, stats = self.model.evaluation, self.stats
         assert ev is not None and stats is not None
         rows = ev.row_loss.shape[0]
-        text = f"{_count(rows, 'sample')} · {ev.reduction} loss {ev.value:.6g}"
+        text = f"{counted(rows, 'sample')} · {ev.reduction} loss {ev.value:.6g}"
         if stats.ignored:
             text += f" · {stats.ignored:,} ignored"
         if stats.worst >= 0:
@@ -351,13 +347,13 @@ class SampleTable(PanelBase):
         if self.stats is None or not 0 <= cls < self.stats.class_counts.shape[0]:
             set_text(self.class_label, "")
             return
-        count, summed = int(self.stats.class_counts[cls]), float(self.stats.class_totals[cls])
+        samples, summed = int(self.stats.class_counts[cls]), float(self.stats.class_totals[cls])
         total = float(self.stats.class_totals.sum())
         share = 100 * summed / total if total else float("nan")
-        mean = summed / count if count else float("nan")
+        mean = summed / samples if samples else float("nan")
         set_text(
             self.class_label,
-            f"class {cls}: {_count(count, 'sample')}, summed loss {summed:.5g} "
+            f"class {cls}: {counted(samples, 'sample')}, summed loss {summed:.5g} "
             f"({share:.3g}% of the sum), mean {mean:.4g}",
         )
 

@@ -43,6 +43,7 @@ from lossgui.session import (
     save_session,
 )
 from lossgui.session_csv import write_grid_csv
+from lossgui.wording import counted
 
 __all__ = ["SessionController"]
 
@@ -309,7 +310,7 @@ class SessionController(SessionActionsMixin, QObject):
             self._fail("Export failed", f"Could not write {name}: {err.strerror or err}.")
             return False
         note = f" (computed columns left empty: {state.error})" if state.error else ""
-        state.message.emit(f"Exported {state.document.rows} rows to {name}{note}")
+        state.message.emit(f"Exported {counted(state.document.rows, 'row')} to {name}{note}")
         return True
 
     # --------------------------------------------------------------- recent
@@ -357,8 +358,9 @@ class SessionController(SessionActionsMixin, QObject):
             return False
         when = datetime.fromtimestamp(path.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
         detail = (
-            f"“{document.title or 'Untitled'}”: {document.spec.label}, {document.rows} rows × "
-            f"{document.classes} classes, autosaved {when}."
+            f"“{document.title or 'Untitled'}”: {document.spec.label}, "
+            f"{counted(document.rows, 'row')} × {counted(document.classes, 'class', 'classes')}, "
+            f"autosaved {when}."
         )
         file = view.get("autosave_file")
         if isinstance(file, str) and file:

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSpinBox, QToolBut
 
 from lossgui.core import segmentation as seg
 from lossgui.qt.state import AppState
+from lossgui.wording import counted
 
 __all__ = ["BrushBar", "PaintableImage", "TargetBrush"]
 
@@ -211,7 +212,7 @@ class TargetBrush(QObject):
         i, j = np.nonzero(mask)
         rows = seg.pixel_row(self._image_n(), i, j, hw)
         value = self.bar.value
-        text = f"Paint target {value} on {rows.size} pixels"
+        text = f"Paint target {value} on {counted(rows.size, 'pixel')}"
         ok = self.state.edit(lambda d: d.with_targets(rows, value), text)
         if not ok:
             self._preview(self._class_picture())  # the Document is unchanged: drop the preview
