@@ -197,6 +197,7 @@ def document_entropy_kl(
     if options.get("weight") is not None:
         notes.append("class weights are left out (a weighted CE is not H + KL)")
     if ignored.any():
-        notes.append(f"{int(ignored.sum())} ignored row(s) add nothing")
+        n = int(ignored.sum())
+        notes.append("1 ignored row adds nothing" if n == 1 else f"{n} ignored rows add nothing")
     one_hot = target_kind == "index" and not smoothing
     return DocumentEntropy(parts, ignored, one_hot, tuple(notes))

@@ -378,6 +378,12 @@ def test_document_entropy_matches_smoothed_cross_entropy():
     assert result.ignored.tolist() == [False, False, False, True, False, False]
     assert np.all(result.parts.entropy[~result.ignored] > 0)
     assert not result.one_hot
+    assert "1 ignored row adds nothing" in result.notes
+    target[0] = -100
+    again = document_entropy_kl(
+        "cross_entropy", logits, target, options, dtype="float64", target_kind="index"
+    )
+    assert "2 ignored rows add nothing" in again.notes
 
 
 def test_document_entropy_of_index_targets_is_zero_entropy():

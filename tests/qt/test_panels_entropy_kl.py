@@ -7,6 +7,7 @@ from dataclasses import replace
 import numpy as np
 
 from lossgui.core.entropy import document_entropy_kl
+from lossgui.document import Document
 from lossgui.qt.panels.entropy_kl import MAX_BARS, EntropyKLPanel
 from lossgui.qt.state import AppState
 from tests.qt.panel_helpers import big_document, make, spatial_document
@@ -49,3 +50,14 @@ def test_entropy_panel_windows_large_batches_around_the_selection(qtbot, qapp):
     rows = x.astype(int)
     np.testing.assert_allclose(heights, state.evaluation.row_loss[rows], rtol=1e-5)
     assert f"of {state.document.rows}" in panel.note_label.text()
+
+
+def test_an_ignored_row_reads_zero_not_minus_zero(qtbot, qapp):
+    # PyTorch's loss of an ignored row is -0.0; the panel's sentence says 0.
+    logits = np.array([[1.0, 2.0, 0.5], [0.3, -1.0, 2.0], [2.0, 0.0, 1.0]])
+    doc = Document(loss="cross_entropy", logits=logits, target=np.array([0, -100, 2]))
+    state = AppState(doc)
+    panel = make(qtbot, EntropyKLPanel, state)
+    state.select(1, 0)
+    text = panel.note_label.text()
+    assert "CE = 0 nats" in text and "-0" not in text

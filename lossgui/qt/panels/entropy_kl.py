@@ -150,7 +150,8 @@ class EntropyKLPanel(PanelBase):
         )
         notes = "".join(f" {n[0].upper()}{n[1:]}." for n in result.notes)
         i = row - window.start
-        h, kl, ce = (float(a[i]) for a in (parts.entropy, parts.kl, parts.cross_entropy))
+        # + 0.0 turns the -0.0 of an ignored row (PyTorch's bits too) into 0 for the prose.
+        h, kl, ce = (float(a[i]) + 0.0 for a in (parts.entropy, parts.kl, parts.cross_entropy))
         shown = (
             ""
             if doc.rows <= MAX_BARS
