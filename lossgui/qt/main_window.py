@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from lossgui.core.presets import PRESETS
 from lossgui.presets_doc import preset_document
 from lossgui.qt.controls import ControlsPanel
+from lossgui.qt.dock_tab_bars import StaleTabBarSweeper
 from lossgui.qt.export import export_window_png
 from lossgui.qt.grid import GridView
 from lossgui.qt.help_text import (
@@ -136,6 +137,8 @@ class MainWindow(QMainWindow):
         )
         self.panels, self.docks = make_docks(self, self.state)
         tab_docks(self, self.docks.values())
+        # Qt leaves stray tab bars behind when it tabs docks (see dock_tab_bars).
+        self._tab_bars = StaleTabBarSweeper(self)
         # One paint of the window per edit, not one per plot (see sync_coalescer).
         self._syncs = SyncCoalescer(self)
         self._syncs.watch_views(self.findChildren(QGraphicsView))
@@ -185,10 +188,12 @@ class MainWindow(QMainWindow):
     def tab_panels(self) -> None:
         """The default arrangement: two stacked groups of tabbed panels on the right."""
         tab_docks(self, self.docks.values())
+        self._tab_bars.sweep_soon()
 
     def tile_panels(self) -> None:
         """Every panel visible at once, in two columns (for a large screen)."""
         tile_docks(self, self.docks.values())
+        self._tab_bars.sweep_soon()
 
     def reset_layout(self) -> None:
         """The default arrangement again: every panel docked and shown, sizes shared anew."""
@@ -377,6 +382,7 @@ class MainWindow(QMainWindow):
         self._first_show = False
         if not self._layout_restored:
             self._share_space()
+        self._tab_bars.sweep_soon()
         if self._restore and self.session is not None:
             # After the window is on screen, so the question has a parent to sit on.
             QTimer.singleShot(0, self._guard(self.session.offer_restore))

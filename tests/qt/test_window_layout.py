@@ -8,11 +8,12 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QDockWidget
+from PySide6.QtWidgets import QDockWidget, QTabBar
 
 from lossgui.document import Document
 from lossgui.document_convert import default_document
 from lossgui.presets_doc import preset_document
+from lossgui.qt.dock_tab_bars import stale_tab_bars
 from lossgui.qt.grid import GridView
 from lossgui.qt.icon import icon_path
 from lossgui.qt.main_window import MainWindow
@@ -216,6 +217,40 @@ def test_reset_layout_brings_every_panel_back(qtbot) -> None:
     for dock in window.docks.values():
         assert dock.toggleViewAction().isChecked() and not dock.isFloating()
     assert window.docks["loss_curve"].width() >= 1440 // 2 - 20
+
+
+def _shown_tab_bars(window: MainWindow) -> list[list[str]]:
+    return sorted(
+        [bar.tabText(i) for i in range(bar.count())]
+        for bar in window.findChildren(QTabBar)
+        if bar.parent() is window and bar.isVisible() and bar.count()
+    )
+
+
+def test_no_stray_tab_bar_is_left_over_the_window(qtbot) -> None:
+    # Qt leaves a copy of the second group's first tab bar (its first two tabs) behind
+    # when docks are tabified before the first show, and more when they are tabbed again.
+    window = open_window(qtbot)
+    settle()
+    groups = sorted(
+        [
+            ["Loss vs logit", "Class imbalance", "Entropy and KL", "Samples"],
+            ["Sigmoid vs softmax", "Numerics", "Spatial map"],
+        ]
+    )
+    assert _shown_tab_bars(window) == groups
+    for _ in range(2):
+        window.tile_panels()
+        settle()
+        assert _shown_tab_bars(window) == []  # every panel in a dock of its own
+        # Dragging a dock's edge relays the docks out (and Qt used to show a stray bar).
+        window.resizeDocks([window.docks["loss_curve"]], [700], Qt.Orientation.Horizontal)
+        settle()
+        assert _shown_tab_bars(window) == []
+        window.tab_panels()
+        settle()
+        assert _shown_tab_bars(window) == groups
+        assert stale_tab_bars(window) == []
 
 
 # -------------------------------------------------------------------- menus
