@@ -71,7 +71,8 @@ class StaleTabBarSweeper(QObject):
         """Sweep once control returns to the event loop (after the layout has settled)."""
         if not self._pending:
             self._pending = True
-            QTimer.singleShot(0, self._sweep)
+            # With self as the context: dropped if the window goes first.
+            QTimer.singleShot(0, self, self._sweep)
 
     def sweep(self) -> int:
         """Hide the stale bars now; returns how many were hidden."""
