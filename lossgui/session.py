@@ -29,14 +29,11 @@ exception: ``expected``, PyTorch's recorded value of an example, may be NaN
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -53,6 +50,7 @@ from lossgui.session_fields import (
     shape_of,
     string,
 )
+from lossgui.session_files import read_session_text, write_text_atomically
 
 __all__ = [
     "FORMAT",
@@ -71,7 +69,6 @@ __all__ = [
 FORMAT = "lossgui-session"
 VERSION = 1
 SESSION_SUFFIX = ".lossgui.json"
-MAX_FILE_BYTES = 2 * 1024**3
 _CHUNK = 1 << 16  # small enough that a background autosave never holds the GIL long
 
 _DOCUMENT_KEYS = (
@@ -229,21 +226,7 @@ def save_session(
     OSError
         The file could not be written (the previous file is untouched).
     """
-    text = dump_session(document, view)
-    target = Path(path)
-    mode = target.stat().st_mode & 0o777 if target.exists() else 0o644
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    write_text_atomically(path, dump_session(document, view))
 
 
 # ------------------------------------------------------------------ reading
@@ -258,32 +241,6 @@ def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
             raise SessionError(f"the key {key[:80]!r} appears twice in one object")
         result[key] = value
     return result
-
-
-def _read_text(source: str | bytes | os.PathLike[str]) -> str:
-    """The JSON text of ``source``: a str starting with '{' or '[' is text, else a path."""
-    if isinstance(source, bytes):
-        try:
-            return source.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise SessionError("the session is not UTF-8 text") from None
-    if isinstance(source, str) and (not source.strip() or source.lstrip()[0] in "{["):
-        return source
-    try:
-        path = Path(source)
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise SessionError(f"{path.name} is {size / 1024**3:.1f} GiB, too large for a session")
-        if not path.is_file():
-            raise SessionError(f"{os.fspath(source)[:200]!r} is not a file")
-        return path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise SessionError(f"{Path(source).name} is not UTF-8 text, so not a session") from None
-    except (OSError, ValueError) as err:
-        if isinstance(err, SessionError):
-            raise
-        reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
-        raise SessionError(f"cannot read {os.fspath(source)[:200]!r}: {reason}") from None
 
 
 def _options(document: Document, raw: Any) -> Document:
@@ -389,7 +346,7 @@ def load_session(
     SessionError
         For anything that is not a valid version-1 session, saying why.
     """
-    text = _read_text(source)
+    text = read_session_text(source)
     try:
         raw = json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=_pairs)
     except json.JSONDecodeError as err:

@@ -8,18 +8,16 @@ bits); computed columns are float64 reprs, empty where they do not apply
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import os
-import tempfile
-from pathlib import Path
 
 import numpy as np
 
 from lossgui.core.evaluate import Evaluation
 from lossgui.document import Document
 from lossgui.session import exact_floats
+from lossgui.session_files import write_text_atomically
 
 __all__ = ["grid_table", "write_grid_csv"]
 
@@ -100,14 +98,4 @@ def write_grid_csv(
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
     writer.writerows(rows)
-    target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(buffer.getvalue())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    write_text_atomically(path, buffer.getvalue())
