@@ -335,6 +335,47 @@ def test_plots_hold_both_tabs_so_the_window_exports_them(qtbot) -> None:
     assert all(p.getPlotItem().getViewBox().menuEnabled() for p in panel.binary_view.plots)
 
 
+def test_pixel_plots_are_built_by_the_first_spatial_batch(qtbot) -> None:
+    # A window on a non-spatial batch builds none of the eight pixel plots (start-up).
+    window = MainWindow(AppState(), restore=False, settings=None, with_session=False)
+    qtbot.addWidget(window)
+    window.resize(1440, 900)
+    window.show()
+    qtbot.waitExposed(window)
+    window.tile_panels()
+    QApplication.processEvents()
+    panel = window.panels["spatial"]
+    assert panel.plots == [] and panel.binary_view.plots == []
+    assert panel.findChildren(pg.PlotWidget) == []
+    assert "(N, C, H, W)" in panel.note.text()
+
+    window.state.set_document(preset_document("segmentation-ignore-255"))
+    QApplication.processEvents()
+    assert len(panel.plots) == 8  # four images, the scores, three comparisons
+    assert panel.plots == [*panel.pixel_plots, *panel.binary_view.plots]
+    assert set(panel.findChildren(pg.PlotWidget)) == set(panel.plots)
+    for plot in panel.plots:
+        # What the window gives the plots it finds at start: the export menu without
+        # pyqtgraph's "Plot Options", and pixmap caching of the plots' items.
+        assert not plot.getPlotItem().menuEnabled()
+        assert plot.getPlotItem().getViewBox().menuEnabled()
+    assert panel.pages.currentWidget() is panel.pictures
+    assert panel.loss_image.image is not None
+    panel.tabs.setCurrentWidget(panel.binary_view)  # a hidden tab draws once shown
+    QApplication.processEvents()
+    assert panel.binary_view.softmax_image.image is not None
+
+
+def test_reading_a_picture_attribute_builds_the_plots(qapp, qtbot) -> None:
+    widget = SpatialPanel(AppState())
+    qtbot.addWidget(widget)
+    assert widget.plots == []
+    assert isinstance(widget.loss_image, pg.ImageItem)
+    assert len(widget.plots) == 8 and widget.pages.currentIndex() == 0
+    with pytest.raises(AttributeError, match="no_such_thing"):
+        _ = widget.no_such_thing
+
+
 def test_gradient_bar_labels_show_for_small_gradients(panel: SpatialPanel) -> None:
     # A mean over 384 pixels: gradient sizes of a few thousandths, whose labels
     # ("0.0025") pyqtgraph's fixed 45 px bar axis would drop.

@@ -27,6 +27,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QShowEvent
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from lossgui.qt.export import enable_plot_exports
 from lossgui.qt.panels.marker_line import MarkerLine
 from lossgui.qt.panels.plot_items import (
     GridAxis,
@@ -305,6 +306,18 @@ class PanelBase(QWidget):
             self.refresh()
         for plot in self.plots:
             prepare_items(plot)
+
+    def adopt_plots(self, plots: list[pg.PlotWidget]) -> None:
+        """Add ``plots``, built after the window was laid out, to :attr:`plots`.
+
+        They get what the window gives the plots it finds at start: the export
+        menu, and (shown now) the cheap-repaint set-up of :meth:`showEvent`.
+        """
+        self.plots.extend(plots)
+        enable_plot_exports(plots)
+        if self.isVisible():
+            for plot in plots:
+                prepare_items(plot)
 
     def refresh(self) -> None:
         """Redraw from the current Document now (the window calls it before export)."""

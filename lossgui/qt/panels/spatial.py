@@ -65,6 +65,25 @@ from lossgui.qt.target_brush import BrushBar, TargetBrush
 __all__ = ["IGNORED_COLOR", "SpatialPanel", "class_lut"]
 
 
+#: Attributes :meth:`SpatialPanel.ensure_pictures` makes.
+_BUILT_ON_DEMAND = frozenset(
+    {
+        "image_plots",
+        "markers",
+        "loss_image",
+        "predicted_image",
+        "target_image",
+        "grad_image",
+        "loss_bar",
+        "grad_bar",
+        "score_plot",
+        "dice_bars",
+        "iou_bars",
+        "pixel_plots",
+    }
+)
+
+
 class SpatialPanel(PanelBase):
     """One image of a segmentation batch, pixel by pixel.
 
@@ -83,7 +102,9 @@ class SpatialPanel(PanelBase):
     pixel_plots : list of pg.PlotWidget
         The "Per pixel" tab's four images and the Dice / IoU bars.
     plots : list of pg.PlotWidget
-        ``pixel_plots`` and the "Sigmoid vs softmax" tab's plots (the window exports them).
+        ``pixel_plots`` and the "Sigmoid vs softmax" tab's plots (the window exports
+        them); empty until the first spatial batch. The plots and their items are
+        built then (see :meth:`ensure_pictures`), or when one of them is first read.
     """
 
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
@@ -131,8 +152,8 @@ class SpatialPanel(PanelBase):
         note_layout.addWidget(self.note)
         note_layout.addStretch(1)
         self.pictures = QWidget(self.pages)
-        grid = QGridLayout(self.pictures)
-        grid.setContentsMargins(0, 0, 0, 0)
+        self._picture_grid = QGridLayout(self.pictures)
+        self._picture_grid.setContentsMargins(0, 0, 0, 0)
         self.pages.addWidget(note_page)
         self.pages.addWidget(self.pictures)
         # Second tab: one sigmoid channel vs two softmax channels on the same image.
@@ -142,7 +163,32 @@ class SpatialPanel(PanelBase):
         self.tabs.addTab(self.binary_view, "Sigmoid vs softmax")
         self._layout.addWidget(self.tabs, 1)
         self._shown_shape: tuple[int, ...] | None = None
+        self.refresh()
 
+    def __getattr__(self, name: str) -> Any:
+        # The pictures are built on first use (see ensure_pictures): until then their
+        # attributes are missing, and asking for one builds them.
+        if name in _BUILT_ON_DEMAND and not self.__dict__.get("_building"):
+            self.ensure_pictures()
+            return self.__dict__[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def ensure_pictures(self) -> None:
+        """Build the pixel plots of both tabs, if not yet: the first spatial batch needs them.
+
+        Most batches are not spatial, and the eight plots of both tabs with their colour
+        bars cost about 0.2 s of the window's start-up.
+        """
+        if "pixel_plots" in self.__dict__:
+            return
+        self._building = True
+        try:
+            self._build_pictures()
+        finally:
+            self._building = False
+
+    def _build_pictures(self) -> None:
+        grid = self._picture_grid
         made = make_image_plots(self.brush, self._on_click, self._on_hover)
         self.image_plots, self.markers = made.plots, made.markers
         for k, plot in enumerate(self.image_plots):
@@ -152,11 +198,11 @@ class SpatialPanel(PanelBase):
 
         self.score_plot, self.dice_bars, self.iou_bars = make_score_plot()
         grid.addWidget(self.score_plot, 1, 1, 1, 2)
-        self.pixel_plots = [*self.image_plots, self.score_plot]
+        size_pixel_plots([*self.image_plots, self.score_plot])
+        self.binary_view.ensure_pictures()
         # Every plot of both tabs, for the window's plot exports.
-        self.plots = [*self.pixel_plots, *self.binary_view.plots]
-        size_pixel_plots(self.pixel_plots)
-        self.refresh()
+        self.adopt_plots([*self.image_plots, self.score_plot, *self.binary_view.plots])
+        self.pixel_plots = [*self.image_plots, self.score_plot]
 
     # ------------------------------------------------------------------ data
     @staticmethod
@@ -221,6 +267,7 @@ class SpatialPanel(PanelBase):
         hw = seg.image_shape(doc.logits.shape)
         if hw is None or self.state.evaluation is None:
             return
+        self.ensure_pictures()
         if self.pages.currentWidget() is not self.pictures:
             if staged:
                 for plot in self.pixel_plots:

@@ -13,6 +13,7 @@ The numbers come from :func:`lossgui.core.spatial_binary.two_channel_vs_sigmoid`
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
@@ -100,6 +101,10 @@ def log_difference(abs_diff: np.ndarray) -> np.ndarray:
     return np.log10(np.maximum(np.asarray(abs_diff, dtype=np.float64), LOG_FLOOR))
 
 
+#: Attributes :meth:`SpatialBinaryView.ensure_pictures` makes.
+_BUILT_ON_DEMAND = frozenset({"softmax_image", "sigmoid_image", "diff_image"})
+
+
 class SpatialBinaryView(PanelBase):
     """Softmax over two channels vs sigmoid of their difference, per pixel.
 
@@ -108,12 +113,14 @@ class SpatialBinaryView(PanelBase):
     image_box, a_box, b_box : QSpinBox
         The image n and the classes a (positive) and b compared.
     softmax_image, sigmoid_image, diff_image : pg.ImageItem
-        p_softmax, p_sigmoid (both (H, W), 0 to 1) and log10 |difference|.
+        p_softmax, p_sigmoid (both (H, W), 0 to 1) and log10 |difference|; built
+        with their plots by the first spatial batch (or the first read).
     summary : QLabel
         "pixels where they differ: k of H·W; max |difference| = ...".
     note : QLabel
         The explanation shown instead of the pictures for non-spatial batches.
     plots : list of pg.PlotWidget
+        Empty until the pictures are built.
     """
 
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
@@ -139,12 +146,39 @@ class SpatialBinaryView(PanelBase):
         self.note = QLabel(self.pages)
         self.note.setWordWrap(True)
         self.pages.addWidget(self.note)
+        self._layout.addWidget(self.pages, 1)
+        self._bars: list[pg.ColorBarItem] = []
+        for box in (self.image_box, self.a_box, self.b_box):
+            box.valueChanged.connect(self._on_choice_changed)
+        self.refresh()
+
+    def __getattr__(self, name: str) -> Any:
+        # The pictures are built on first use (see ensure_pictures): until then their
+        # attributes are missing, and asking for one builds them.
+        if name in _BUILT_ON_DEMAND and not self.__dict__.get("_building"):
+            self.ensure_pictures()
+            return self.__dict__[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def ensure_pictures(self) -> None:
+        """Build the three image plots, if not yet: the first spatial batch needs them.
+
+        A window opens on a non-spatial batch more often than not, and the plots
+        with their colour bars cost about 0.1 s of start-up.
+        """
+        if "softmax_image" in self.__dict__:
+            return
+        self._building = True
+        try:
+            self._build_pictures()
+        finally:
+            self._building = False
+
+    def _build_pictures(self) -> None:
         pictures = QWidget(self.pages)
         row = QHBoxLayout(pictures)
         row.setContentsMargins(0, 0, 0, 0)
         self.pages.addWidget(pictures)
-        self._layout.addWidget(self.pages, 1)
-
         # Short titles (a plot may be 220 px wide); the details are in the tooltips.
         titles = ("p(a): softmax [x_a, x_b]", "p(a): sigmoid(x_a − x_b)", "log10 |difference|")
         tips = (
@@ -155,7 +189,7 @@ class SpatialBinaryView(PanelBase):
         )
         maps = ("viridis", "viridis", "inferno")
         images: list[pg.ImageItem] = []
-        self._bars: list[pg.ColorBarItem] = []
+        plots: list[pg.PlotWidget] = []
         for title, tip, cmap in zip(titles, tips, maps, strict=True):
             plot = make_plot(title, "column j", "row i", legend=None)
             item = plot.getPlotItem()
@@ -165,17 +199,15 @@ class SpatialBinaryView(PanelBase):
             plot.addItem(image)
             bar = colour_bar(image, plot, cmap)
             fit_title(plot, tip)
-            if self.plots:
-                plot.setXLink(self.plots[0])
-                plot.setYLink(self.plots[0])
-            self.plots.append(plot)
+            if plots:
+                plot.setXLink(plots[0])
+                plot.setYLink(plots[0])
+            plots.append(plot)
             images.append(image)
             self._bars.append(bar)
             row.addWidget(plot, 1)
         self.softmax_image, self.sigmoid_image, self.diff_image = images
-        for box in (self.image_box, self.a_box, self.b_box):
-            box.valueChanged.connect(self._on_choice_changed)
-        self.refresh()
+        self.adopt_plots(plots)
 
     def _spin(self, layout: QHBoxLayout, label: str, tip: str) -> QSpinBox:
         layout.addWidget(QLabel(label, self))
@@ -203,6 +235,7 @@ class SpatialBinaryView(PanelBase):
         if doc.logits.ndim != 4 or shape[1] < 2:
             self._explain(shape)
             return
+        self.ensure_pictures()
         self._sync_boxes(shape)
         result = self.comparison()
         if result is None:
