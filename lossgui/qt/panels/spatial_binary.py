@@ -101,6 +101,8 @@ def log_difference(abs_diff: np.ndarray) -> np.ndarray:
     return np.log10(np.maximum(np.asarray(abs_diff, dtype=np.float64), LOG_FLOOR))
 
 
+#: The views' colour around an image: an image's black edge (a colour map's bottom) shows.
+IMAGE_SURROUND = "#3a3a3a"
 #: Attributes :meth:`SpatialBinaryView.ensure_pictures` makes.
 _BUILT_ON_DEMAND = frozenset({"softmax_image", "sigmoid_image", "diff_image"})
 
@@ -195,6 +197,9 @@ class SpatialBinaryView(PanelBase):
             item = plot.getPlotItem()
             item.invertY(True)
             item.setAspectLocked(True)
+            # Grey around the image: where every pixel is at the colour bar's black bottom
+            # (no difference at all), the image would vanish into a black view.
+            item.getViewBox().setBackgroundColor(IMAGE_SURROUND)
             image = pg.ImageItem(axisOrder="row-major", autoDownsample=True)
             plot.addItem(image)
             bar = colour_bar(image, plot, cmap)

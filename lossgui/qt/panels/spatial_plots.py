@@ -16,7 +16,7 @@ import pyqtgraph as pg
 
 from lossgui.qt.panels.base import COLORS, make_plot, pen
 from lossgui.qt.panels.data_items import Bars, Points
-from lossgui.qt.panels.spatial_binary import colour_bar, fit_bar_axis, fit_title
+from lossgui.qt.panels.spatial_binary import IMAGE_SURROUND, colour_bar, fit_bar_axis, fit_title
 from lossgui.qt.panels.spatial_data import IMAGE_TITLES
 from lossgui.qt.target_brush import PaintableImage, TargetBrush
 
@@ -60,7 +60,7 @@ def make_image_plots(
         plot = make_plot(title, "column j", "row i", legend=None)
         plot.getPlotItem().invertY(True)
         plot.getPlotItem().setAspectLocked(True)
-        plot.getPlotItem().getViewBox().setBackgroundColor("#3a3a3a")
+        plot.getPlotItem().getViewBox().setBackgroundColor(IMAGE_SURROUND)
         image = PaintableImage(axisOrder="row-major", autoDownsample=True)
         image.brush = brush
         plot.addItem(image)
