@@ -21,9 +21,12 @@ once the edits pause; that re-sort is timed on its own (once per pause).
 Start-up: fresh ``python -c`` processes build and show the window and report
 when its first paint event arrives; median of a few runs. Target: <= 2 s.
 
-For context each figure is also given as a ratio to a reference measured in the
-same run on the same machine: one ``core.cross_entropy`` call on the same
-batch, and the start-up of ``python -c 'import PySide6.QtWidgets'``.
+For context each figure is also given as a ratio to references measured in the
+same run on the same machine: a fixed Qt + pyqtgraph paint workload timed in
+blocks between the edits (:mod:`qt_reference`: it slows down with the host's
+slow phases as the edits do, so the edits' ratio to it compares runs), one
+``core.cross_entropy`` call on the same batch (it does not follow those
+phases), and the start-up of ``python -c 'import PySide6.QtWidgets'``.
 """
 
 from __future__ import annotations
@@ -46,6 +49,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 EDIT_TARGET_MS = 16.0
+#: Steps of the Qt paint reference in each of its four blocks.
+REFERENCE_STEPS = 40
 START_TARGET_S = 2.0
 
 _CHILD = r"""
@@ -290,6 +295,7 @@ class EditFigures:
     paint_ms: float
     full_ms: float
     drag_ms: float
+    reference_ms: float  # the Qt paint reference (qt_reference.py) in the same run
 
 
 def _measure_layout(
@@ -300,10 +306,19 @@ def _measure_layout(
     print(f"\n== {label}: window {window.width()} x {window.height()}, batch 64 x 10, "
           f"panels visible: {', '.join(shown)} ({panels})")
     _time_edits(app, window, 20, rng, full_repaint=True)  # warm caches, fonts, first paints
+    from qt_reference import QtPaintReference
+
+    # Timed before, between and after the edits, to follow the host's phases.
+    reference = QtPaintReference()
+    ref = reference.time_steps(REFERENCE_STEPS)
     split: list[tuple[float, float]] = []
     edit = _time_edits(app, window, edits, rng, full_repaint=False, split=split)
+    ref += reference.time_steps(REFERENCE_STEPS)
     full = _time_edits(app, window, edits, rng, full_repaint=True)
+    ref += reference.time_steps(REFERENCE_STEPS)
     drag = _time_drag(app, window, edits)
+    ref += reference.time_steps(REFERENCE_STEPS)
+    reference.close()
     figures = EditFigures(
         layout=label,
         panels=panels,
@@ -313,6 +328,7 @@ def _measure_layout(
         paint_ms=_median_ms([b for _, b in split]),
         full_ms=_median_ms(full),
         drag_ms=_median_ms(drag),
+        reference_ms=_median_ms(ref),
     )
     ok = "OK" if figures.edit_ms <= EDIT_TARGET_MS else "SLOW"
     print(f"CPU per cell edit, median of {edits}:")
@@ -327,6 +343,11 @@ def _measure_layout(
         low, high = _stretches_ms(samples)
         print(f"  host steadiness, {name}: medians of 20-step stretches "
               f"{low:.2f} .. {high:.2f} ms")
+    low, high = _stretches_ms(ref)
+    print(f"  Qt paint reference (qt_reference.py), median of {len(ref)} steps in 4 blocks: "
+          f"{figures.reference_ms:.2f} ms (20-step stretches {low:.2f} .. {high:.2f} ms); "
+          f"cell edit = {figures.edit_ms / figures.reference_ms:.2f} x, "
+          f"drag step = {figures.drag_ms / figures.reference_ms:.2f} x that")
     if window.panels["samples"].isVisible():
         resort = _time_resort(app, window, max(edits // 4, 5), rng)
         print(f"  after a pause: the samples table re-sorts its rows:    "
@@ -369,7 +390,8 @@ def _summary(
     for f in figures:
         lines.append(
             f"| CPU per cell edit, {f.layout} ({f.panels}), median | {f.edit_ms:.1f} ms | "
-            f"≤ {EDIT_TARGET_MS:g} ms | {f.edit_ms / core_ms:.0f} × one 64 × 10 "
+            f"≤ {EDIT_TARGET_MS:g} ms | {f.edit_ms / f.reference_ms:.2f} × the Qt paint "
+            f"reference ({f.reference_ms:.2f} ms); {f.edit_ms / core_ms:.0f} × one 64 × 10 "
             f"`cross_entropy` ({core_ms:.3f} ms) |"
         )
         lines.append(
@@ -377,7 +399,8 @@ def _summary(
         )
         lines.append(
             f"| CPU per drag step of the selected logit, {f.layout}, median | "
-            f"{f.drag_ms:.1f} ms | ≤ {EDIT_TARGET_MS:g} ms | {f.drag_ms / core_ms:.0f} × |"
+            f"{f.drag_ms:.1f} ms | ≤ {EDIT_TARGET_MS:g} ms | "
+            f"{f.drag_ms / f.reference_ms:.2f} × ; {f.drag_ms / core_ms:.0f} × |"
         )
     lines.append(
         f"| start-up to first painted window, median of {runs} | {first_s:.2f} s | "
