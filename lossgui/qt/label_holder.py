@@ -52,8 +52,9 @@ class LabelHolder(QWidget):
         # A plain one-font label's line count and widest line (px) when last measured.
         self._plain_lines = -1
         self._plain_width = 0.0
-        # A wrapping label's text shape (see _wrap_shape) and its height when last measured.
-        self._shape_height: tuple[object, int] = (None, -1)
+        # Heights of a wrapping label by text shape (see _wrap_shape): a dragged value's
+        # digit count comes and goes, so its few shapes are measured once each.
+        self._shape_heights: dict[tuple[object, ...], int] = {}
         # The text (its numbers left out) and width the held height was last set for.
         self._height_for: tuple[str, int] | None = None
 
@@ -74,7 +75,7 @@ class LabelHolder(QWidget):
         self._wrapped = -1
         self._measured = None
         self._plain_lines, self._plain_width = -1, 0.0
-        self._shape_height = (None, -1)
+        self._shape_heights = {}
         self._height_for = None
         self.updateGeometry()
 
@@ -143,13 +144,17 @@ class LabelHolder(QWidget):
         wraps = label.hasHeightForWidth()
         width = max(self.width(), 1)
         shape = _wrap_shape(label, width) if wraps else None
-        if shape is not None and self._shape_height[0] == shape:
-            # The same words as measured last, only other digits (each as wide in this
+        known = self._shape_heights.get(shape) if shape is not None else None
+        if known is not None:
+            # The same words as measured before, only other digits (each as wide in this
             # font): the same lines, so the same height, without laying the text out.
-            wrapped = self._shape_height[1]
+            wrapped = known
         else:
             wrapped = label.heightForWidth(width) if wraps else -1
-            self._shape_height = (shape, wrapped)
+            if shape is not None:
+                if len(self._shape_heights) >= _SHAPES_KEPT:
+                    self._shape_heights.clear()
+                self._shape_heights[shape] = wrapped
         if wraps and wrapped == self._wrapped:
             # Same height at its width: the layout has nothing to change (a wider hint
             # would only be kept, see above), so skip the two more text layouts
@@ -193,12 +198,39 @@ def _plain_extent(label: QLabel) -> tuple[int, float] | None:
 
     Such a label is as tall as its lines and as wide as its widest line (plus
     fixed margins); None for rich text or word wrap, whose size needs a layout.
+    A label in the default AutoText format shows text that does not look like
+    rich text as plain (QLabel's rule), so it counts as plain too.
+
+    Measuring a line shapes its text, about as dear as laying it out; in a
+    font whose digits are all as wide (see :func:`_tabular_digits`) a text's
+    width is that of its digit shape, so each shape is measured once.
     """
-    if label.wordWrap() or label.textFormat() != Qt.TextFormat.PlainText:
+    if label.wordWrap():
         return None
-    lines = label.text().split("\n")
-    metrics = QFontMetricsF(label.font())
-    return len(lines), max(metrics.horizontalAdvance(line) for line in lines)
+    text = label.text()
+    text_format = label.textFormat()
+    if text_format != Qt.TextFormat.PlainText and (
+        text_format == Qt.TextFormat.RichText or Qt.mightBeRichText(text)
+    ):
+        return None
+    font = label.font()
+    key = (text.translate(_DIGITS), font.key()) if _tabular_digits(font) else None
+    extent = _plain_extents.get(key) if key is not None else None
+    if extent is None:
+        lines = text.split("\n")
+        metrics = QFontMetricsF(font)
+        extent = (len(lines), max(metrics.horizontalAdvance(line) for line in lines))
+        if key is not None:
+            if len(_plain_extents) >= _EXTENTS_KEPT:
+                _plain_extents.clear()
+            _plain_extents[key] = extent
+    return extent
+
+
+#: How many digit shapes each holder keeps heights for, and the plain extents kept in all.
+_SHAPES_KEPT = 64
+_EXTENTS_KEPT = 1024
+_plain_extents: dict[tuple[str, str], tuple[int, float]] = {}
 
 
 #: Interaction that gives a plain-text label a text document (as in QLabel's own test).

@@ -268,6 +268,42 @@ def test_other_digits_in_a_wrapping_label_keep_its_height_unmeasured(counted_wra
     assert _HeightCountingLabel.asked == 3  # other words: measured again
 
 
+def test_a_wrapping_label_measures_each_digit_shape_once(counted_wrapping):
+    # A dragged value's digit count comes and goes: 7.5, 7.25, 7.5, 7.25 ...
+    label = counted_wrapping.label
+    for value in ("7.5", "7.25"):  # two shapes, "0.0" and "0.00": each measured
+        set_text(label, f"Row 3, class 0: a caption that wraps, value {value} here")
+    _HeightCountingLabel.asked = 0
+    for value in ("3.5", "3.25", "1.5", "1.75", "2.5", "2.75"):
+        set_text(label, f"Row 3, class 0: a caption that wraps, value {value} here")
+    assert _HeightCountingLabel.asked == 0
+
+
+def test_a_plain_auto_text_label_is_measured_once_per_digit_shape(qtbot, monkeypatch):
+    from lossgui.qt import label_holder
+
+    label = _CountingLabel("CrossEntropyLoss = 2.30259")  # AutoText, as QLabel's default
+    window = _shown_holding(qtbot, label, 200)
+    QApplication.processEvents()
+    advances = []
+
+    class CountingMetrics(label_holder.QFontMetricsF):
+        def horizontalAdvance(self, *args):
+            advances.append(args[0])
+            return super().horizontalAdvance(*args)
+
+    monkeypatch.setattr(label_holder, "QFontMetricsF", CountingMetrics)
+    monkeypatch.setattr(label_holder, "_plain_extents", {})
+    _CountingLabel.measured = 0
+    for value in ("2.30261", "2.30264", "2.3027", "2.30271", "2.30275", "2.3028"):
+        set_text(label, f"CrossEntropyLoss = {value}")
+    assert _CountingLabel.measured == 0  # plain text: no size hints asked
+    assert len(advances) == 2  # one per shape ("0.00000", "0.0000")
+    assert window.holder.sizeHint().width() >= label.sizeHint().width()
+    set_text(label, "CrossEntropyLoss = <b>2.3</b>")  # rich text: measured
+    assert _CountingLabel.measured > 0
+
+
 def test_proportional_digits_are_measured_every_time(counted_wrapping, monkeypatch):
     from lossgui.qt import label_holder
 
