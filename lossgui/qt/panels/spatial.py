@@ -39,6 +39,7 @@ from lossgui.core import segmentation as seg
 from lossgui.document import Document
 from lossgui.qt.background_jobs import Background
 from lossgui.qt.panels.base import PanelBase, integer_ticks, safe_slot
+from lossgui.qt.panels.on_demand import BuiltOnDemand
 from lossgui.qt.panels.spatial_binary import SpatialBinaryView
 from lossgui.qt.panels.spatial_data import (
     IGNORED_COLOR,
@@ -65,8 +66,8 @@ from lossgui.qt.target_brush import BrushBar, TargetBrush
 __all__ = ["IGNORED_COLOR", "SpatialPanel", "class_lut"]
 
 
-#: Attributes :meth:`SpatialPanel.ensure_pictures` makes.
-_BUILT_ON_DEMAND = frozenset(
+#: What SpatialPanel builds with its pictures (see BuiltOnDemand).
+_PICTURES = frozenset(
     {
         "image_plots",
         "markers",
@@ -84,7 +85,7 @@ _BUILT_ON_DEMAND = frozenset(
 )
 
 
-class SpatialPanel(PanelBase):
+class SpatialPanel(BuiltOnDemand, PanelBase):
     """One image of a segmentation batch, pixel by pixel.
 
     Attributes
@@ -104,8 +105,11 @@ class SpatialPanel(PanelBase):
     plots : list of pg.PlotWidget
         ``pixel_plots`` and the "Sigmoid vs softmax" tab's plots (the window exports
         them); empty until the first spatial batch. The plots and their items are
-        built then (see :meth:`ensure_pictures`), or when one of them is first read.
+        built then, or when one of them is first read (see
+        :class:`~lossgui.qt.panels.on_demand.BuiltOnDemand`).
     """
+
+    built_on_demand = _PICTURES
 
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(state, parent)
@@ -165,29 +169,8 @@ class SpatialPanel(PanelBase):
         self._shown_shape: tuple[int, ...] | None = None
         self.refresh()
 
-    def __getattr__(self, name: str) -> Any:
-        # The pictures are built on first use (see ensure_pictures): until then their
-        # attributes are missing, and asking for one builds them.
-        if name in _BUILT_ON_DEMAND and not self.__dict__.get("_building"):
-            self.ensure_pictures()
-            return self.__dict__[name]
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-
-    def ensure_pictures(self) -> None:
-        """Build the pixel plots of both tabs, if not yet: the first spatial batch needs them.
-
-        Most batches are not spatial, and the eight plots of both tabs with their colour
-        bars cost about 0.2 s of the window's start-up.
-        """
-        if "pixel_plots" in self.__dict__:
-            return
-        self._building = True
-        try:
-            self._build_pictures()
-        finally:
-            self._building = False
-
-    def _build_pictures(self) -> None:
+    def _build_on_demand(self) -> None:
+        """The pixel plots of both tabs: built by the first spatial batch (0.2 s of start-up)."""
         grid = self._picture_grid
         made = make_image_plots(self.brush, self._on_click, self._on_hover)
         self.image_plots, self.markers = made.plots, made.markers
@@ -199,7 +182,7 @@ class SpatialPanel(PanelBase):
         self.score_plot, self.dice_bars, self.iou_bars = make_score_plot()
         grid.addWidget(self.score_plot, 1, 1, 1, 2)
         size_pixel_plots([*self.image_plots, self.score_plot])
-        self.binary_view.ensure_pictures()
+        self.binary_view.ensure_built()
         # Every plot of both tabs, for the window's plot exports.
         self.adopt_plots([*self.image_plots, self.score_plot, *self.binary_view.plots])
         self.pixel_plots = [*self.image_plots, self.score_plot]
@@ -267,7 +250,7 @@ class SpatialPanel(PanelBase):
         hw = seg.image_shape(doc.logits.shape)
         if hw is None or self.state.evaluation is None:
             return
-        self.ensure_pictures()
+        self.ensure_built()
         if self.pages.currentWidget() is not self.pictures:
             if staged:
                 for plot in self.pixel_plots:

@@ -13,7 +13,6 @@ The numbers come from :func:`lossgui.core.spatial_binary.two_channel_vs_sigmoid`
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
@@ -24,6 +23,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QSpinBox, QStackedWidget, QWi
 from lossgui.core import segmentation as seg
 from lossgui.core.spatial_binary import BinaryComparison, two_channel_vs_sigmoid
 from lossgui.qt.panels.base import PanelBase, make_plot, safe_slot
+from lossgui.qt.panels.on_demand import BuiltOnDemand
 from lossgui.qt.state import AppState
 
 __all__ = [
@@ -103,11 +103,11 @@ def log_difference(abs_diff: np.ndarray) -> np.ndarray:
 
 #: The views' colour around an image: an image's black edge (a colour map's bottom) shows.
 IMAGE_SURROUND = "#3a3a3a"
-#: Attributes :meth:`SpatialBinaryView.ensure_pictures` makes.
-_BUILT_ON_DEMAND = frozenset({"softmax_image", "sigmoid_image", "diff_image"})
+#: What SpatialBinaryView builds with its pictures (see BuiltOnDemand).
+_PICTURES = frozenset({"softmax_image", "sigmoid_image", "diff_image"})
 
 
-class SpatialBinaryView(PanelBase):
+class SpatialBinaryView(BuiltOnDemand, PanelBase):
     """Softmax over two channels vs sigmoid of their difference, per pixel.
 
     Attributes
@@ -124,6 +124,8 @@ class SpatialBinaryView(PanelBase):
     plots : list of pg.PlotWidget
         Empty until the pictures are built.
     """
+
+    built_on_demand = _PICTURES
 
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(state, parent)
@@ -154,29 +156,8 @@ class SpatialBinaryView(PanelBase):
             box.valueChanged.connect(self._on_choice_changed)
         self.refresh()
 
-    def __getattr__(self, name: str) -> Any:
-        # The pictures are built on first use (see ensure_pictures): until then their
-        # attributes are missing, and asking for one builds them.
-        if name in _BUILT_ON_DEMAND and not self.__dict__.get("_building"):
-            self.ensure_pictures()
-            return self.__dict__[name]
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-
-    def ensure_pictures(self) -> None:
-        """Build the three image plots, if not yet: the first spatial batch needs them.
-
-        A window opens on a non-spatial batch more often than not, and the plots
-        with their colour bars cost about 0.1 s of start-up.
-        """
-        if "softmax_image" in self.__dict__:
-            return
-        self._building = True
-        try:
-            self._build_pictures()
-        finally:
-            self._building = False
-
-    def _build_pictures(self) -> None:
+    def _build_on_demand(self) -> None:
+        """The three image plots: built by the first spatial batch (see BuiltOnDemand)."""
         pictures = QWidget(self.pages)
         row = QHBoxLayout(pictures)
         row.setContentsMargins(0, 0, 0, 0)
@@ -240,7 +221,7 @@ class SpatialBinaryView(PanelBase):
         if doc.logits.ndim != 4 or shape[1] < 2:
             self._explain(shape)
             return
-        self.ensure_pictures()
+        self.ensure_built()
         self._sync_boxes(shape)
         result = self.comparison()
         if result is None:
