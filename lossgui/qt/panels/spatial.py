@@ -68,20 +68,8 @@ __all__ = ["IGNORED_COLOR", "SpatialPanel", "class_lut"]
 
 #: What SpatialPanel builds with its pictures (see BuiltOnDemand).
 _PICTURES = frozenset(
-    {
-        "image_plots",
-        "markers",
-        "loss_image",
-        "predicted_image",
-        "target_image",
-        "grad_image",
-        "loss_bar",
-        "grad_bar",
-        "score_plot",
-        "dice_bars",
-        "iou_bars",
-        "pixel_plots",
-    }
+    "image_plots markers loss_image predicted_image target_image grad_image loss_bar grad_bar "
+    "score_plot dice_bars iou_bars pixel_plots".split()
 )
 
 
