@@ -11,7 +11,7 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QDockWidget, QTabBar
 
 from lossgui.document import Document
-from lossgui.document_convert import default_document
+from lossgui.document_convert import default_document, randomized
 from lossgui.presets_doc import preset_document
 from lossgui.qt.dock_tab_bars import stale_tab_bars
 from lossgui.qt.grid import GridView
@@ -96,6 +96,21 @@ def test_every_panel_shows_whole_without_scroll_bars(qtbot, size) -> None:
         assert not scroll.horizontalScrollBar().isVisible(), (key, size)
         assert not scroll.verticalScrollBar().isVisible(), (key, size)
         assert panel.height() >= panel.minimumSizeHint().height(), (key, size)
+
+
+def test_numerics_fits_a_column_of_the_tiled_layout_without_scrolling_sideways(qtbot) -> None:
+    # Every panel visible at 1920 x 1200 (View > Tile All Panels) beside a 64 x 10 grid, as
+    # benchmarks/bench_gui.py shows it: the numerics table (a column per dtype) is narrower
+    # than the two plots above it.
+    batch = randomized(default_document().with_shape(64, 10), np.random.default_rng(0))
+    window = open_window(qtbot, (1920, 1200), doc=batch)
+    window.tile_panels()
+    settle()
+    panel, scroll = window.panels["numerics"], window.docks["numerics"].widget()
+    assert panel.isVisible()
+    assert panel.table_label.minimumSizeHint().width() < sum(p.width() for p in panel.plots)
+    assert not scroll.horizontalScrollBar().isVisible()
+    assert panel.width() <= scroll.viewport().width()
 
 
 @pytest.mark.parametrize("size", [(1440, 900), (1600, 1000)])

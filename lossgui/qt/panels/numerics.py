@@ -120,7 +120,7 @@ class NumericsPanel(PanelBase):
     current_lines : list of MarkerLine
         The row as it is (scale 1).
     table_label : QLabel
-        The row's current values, naive and stable, in both dtypes.
+        The row's current values, naive and stable: a row per value, a column per dtype.
     """
 
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
@@ -130,14 +130,14 @@ class NumericsPanel(PanelBase):
         self._layout.addWidget(self.info_label)
         hold_label(self.info_label)  # its numbers change with every edit of the row
         self.prob_plot = make_plot(
-            "softmax of the selected class",
-            "largest |logit| of the scaled row",
+            "softmax(row)[class]",
+            "max |logit| of the scaled row",
             "probability",
             legend=None,
         )
         self.log_plot = make_plot(
-            "log_softmax of the selected class",
-            "largest |logit| of the scaled row",
+            "log_softmax(row)[class]",
+            "max |logit| of the scaled row",
             "log-probability",
             # Bottom left: log-softmax falls to the right or stays near 0, never there.
             legend=(10, -10),
@@ -288,25 +288,35 @@ class NumericsPanel(PanelBase):
         set_text(self.table_label, text)
 
 
-_HEADS = ("", "naive p", "stable p", "naive log p", "stable log p")
+#: The table's rows: the selected entry's four values, in the order _fill_text gives them.
+_ROWS = ("naive p", "stable p", "naive log p", "stable log p")
+_NAME_WIDTH = 13
+_VALUE_WIDTH = 15
 
 
 def _value_table(values: dict[str, tuple[float, ...]]) -> tuple[str, bool]:
-    """The selected entry's four values per dtype as a table: (text, whether rich text).
+    """The selected entry's four values, one row each, a column per dtype: (text, rich).
 
-    Plain monospaced columns while every value is finite: laying out an HTML
-    table costs ~2 ms, and the table changes with every drag step of the row.
-    Once a value overflows or is NaN the table is HTML, the failures in red.
+    Two value columns rather than four keep the table narrower than the two
+    plots above it, so the panel fits a column of the tiled layout without
+    scrolling. Plain monospaced columns while every value is finite: laying
+    out an HTML table costs ~2 ms, and the table changes with every drag step
+    of the row. Once a value overflows or is NaN the table is HTML, the
+    failures in red.
     """
+    dtypes = list(values)
     finite = all(np.isfinite(v) for row in values.values() for v in row)
     if finite:
-        lines = ["".join(h.rjust(14) if h else " " * 8 for h in _HEADS)]
-        for dt, row in values.items():
-            lines.append(dt.ljust(8) + "".join(f"{v:.7g}".rjust(14) for v in row))
+        lines = [" " * _NAME_WIDTH + "".join(dt.rjust(_VALUE_WIDTH) for dt in dtypes)]
+        for i, name in enumerate(_ROWS):
+            cells = "".join(f"{values[dt][i]:.7g}".rjust(_VALUE_WIDTH) for dt in dtypes)
+            lines.append(name.ljust(_NAME_WIDTH) + cells)
         return "\n".join(lines), False
-    head = "".join(f"<th style='padding:0 8px'>{h}</th>" for h in _HEADS)
+    head = "<th></th>" + "".join(f"<th style='padding:0 8px'>{dt}</th>" for dt in dtypes)
     rows = []
-    for dt, row in values.items():
-        body = "".join(f"<td style='padding:0 8px' align='right'>{_fmt(v)}</td>" for v in row)
-        rows.append(f"<tr><td><b>{dt}</b></td>{body}</tr>")
+    for i, name in enumerate(_ROWS):
+        body = "".join(
+            f"<td style='padding:0 8px' align='right'>{_fmt(values[dt][i])}</td>" for dt in dtypes
+        )
+        rows.append(f"<tr><td><b>{name}</b></td>{body}</tr>")
     return f"<table cellspacing='0'><tr>{head}</tr>{''.join(rows)}</table>", True
