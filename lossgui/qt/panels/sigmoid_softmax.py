@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QDoubleSpinBox, QGridLayout, QHBoxLayout, QLabel, 
 from lossgui.core.sweeps import sigmoid_vs_softmax, two_class_at
 from lossgui.qt.label_holder import hold_label, set_text
 from lossgui.qt.panels.base import (
+    COLORS,
     PanelBase,
     dashed,
     make_plot,
@@ -43,6 +44,13 @@ _WIDE_PLOT = 215
 #: Where differences that are exactly 0 are drawn on the log axis.
 ZERO_FLOOR = 1e-18
 POINTS = 401
+#: The difference plot's points: |softmax − sigmoid| and |CE − BCEWithLogits|.
+_DIFF_COLOURS = ("#D55E00", "#009E73")
+
+
+def _key(text: str, colour: str) -> str:
+    """``text`` in a curve's colour (a palette name or #rrggbb), for a plot title."""
+    return f"<span style='color: {COLORS.get(colour, colour)}'>{text}</span>"
 
 
 class SigmoidSoftmaxPanel(PanelBase):
@@ -93,15 +101,26 @@ class SigmoidSoftmaxPanel(PanelBase):
         self._layout.addWidget(self.summary_label)
         hold_label(self.summary_label)  # its numbers change with every edit of the row
 
-        # Each legend sits where its curves leave the most room: the probability rises
-        # to the top right, the loss falls from the top left, the differences' points
-        # are on the right.
+        # The keys are in the titles, in the curves' colours: in plots as narrow as a
+        # column of the tiled layout (220 px), a legend inside covered the curves and
+        # the marker's label.
         self.prob_plot = make_plot(
-            "Probability of class a", "a − b", "probability", legend=(10, 10)
+            f"p(a): {_key('softmax', 'blue')}, {_key('sigmoid', 'orange')}",
+            "a − b",
+            "probability",
+            legend=None,
         )
-        self.loss_plot = make_plot("Loss with target a", "a − b", "loss (nats)", legend=(-10, 10))
+        self.loss_plot = make_plot(
+            f"loss: {_key('CE', 'green')}, {_key('BCE-logits', 'purple')}",
+            "a − b",
+            "loss (nats)",
+            legend=None,
+        )
         self.diff_plot = make_plot(
-            "Floating-point difference", "a − b", "absolute difference", legend=(10, 10)
+            f"|difference|: {_key('● p', _DIFF_COLOURS[0])}  {_key('▼ loss', _DIFF_COLOURS[1])}",
+            "a − b",
+            "absolute difference",
+            legend=None,
         )
         self.diff_plot.getPlotItem().setLogMode(y=True)
         self._plot_grid = QGridLayout()
@@ -112,13 +131,17 @@ class SigmoidSoftmaxPanel(PanelBase):
             # Narrow enough for three in a row in half a window; tall enough for the axis label.
             plot.setMinimumSize(_PLOT_MIN_WIDTH, 150)
         self._arrange(wide=False)
-        self.prob_plot.setToolTip("softmax([a, b])[0] and sigmoid(a − b): the same function.")
+        self.prob_plot.setToolTip(
+            "Blue: softmax([a, b])[0]; orange, dashed: sigmoid(a − b). The same function."
+        )
         self.loss_plot.setToolTip(
-            "cross_entropy([a, b], target 0) and binary_cross_entropy_with_logits(a − b, 1)."
+            "Green: cross_entropy([a, b], target 0); purple, dashed: "
+            "binary_cross_entropy_with_logits(a − b, 1)."
         )
         self.diff_plot.setToolTip(
-            "Absolute differences in the document's dtype, log scale. Cross entropy computes "
-            "log(1 + e^−(a−b)), which rounds to 0 for large a − b; BCE with logits uses log1p."
+            "● p: |softmax − sigmoid|; ▼ loss: |CE − BCE with logits|. Absolute differences in "
+            "the document's dtype, log scale. Cross entropy computes log(1 + e^−(a−b)), which "
+            "rounds to 0 for large a − b; BCE with logits uses log1p."
         )
 
         self.softmax_curve = self.prob_plot.plot(pen=pen("blue", 3), name="softmax([a, b])[0]")
@@ -129,10 +152,10 @@ class SigmoidSoftmaxPanel(PanelBase):
         )
         # Drawn at log10 by the items themselves (the plot's y axis is in log mode).
         self.difference_curve = LogYPoints(
-            symbol="o", size=4, pen=None, brush="#D55E00", name="|softmax − sigmoid|"
+            symbol="o", size=4, pen=None, brush=_DIFF_COLOURS[0], name="|softmax − sigmoid|"
         )
         self.loss_difference_curve = LogYPoints(
-            symbol="t", size=5, pen=None, brush="#009E73", name="|CE − BCEWithLogits|"
+            symbol="t", size=5, pen=None, brush=_DIFF_COLOURS[1], name="|CE − BCEWithLogits|"
         )
         for points in (self.difference_curve, self.loss_difference_curve):
             self.diff_plot.addItem(points)
@@ -211,9 +234,9 @@ class SigmoidSoftmaxPanel(PanelBase):
             # Fixed, not auto: the floor line's label would stretch an automatic range.
             plot.getPlotItem().setXRange(-half, half, padding=0.02)
         top = max(float(np.max(sweep.abs_difference)), float(np.max(sweep.loss_abs_difference)))
-        # Log-axis range in decades, with room above the points for the legend.
+        # Log-axis range in decades, a decade of room above the points.
         self.diff_plot.getPlotItem().setYRange(
-            np.log10(ZERO_FLOOR) - 1, np.log10(max(top, ZERO_FLOOR)) + 4, padding=0
+            np.log10(ZERO_FLOOR) - 1, np.log10(max(top, ZERO_FLOOR)) + 1, padding=0
         )
 
     def _redraw(self) -> None:
