@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from lossgui.core.sweeps import sigmoid_vs_softmax
+from lossgui.document import Document
 from lossgui.document_convert import default_document, resize
 from lossgui.qt.panels.sigmoid_softmax import ZERO_FLOOR, SigmoidSoftmaxPanel
 from lossgui.qt.state import AppState
@@ -52,3 +53,15 @@ def test_two_classes_hide_the_pair_selector(qtbot, qapp):
     assert panel.class_a.isHidden()
     row = doc.grid_logits()[0]
     assert panel.markers[0].value() == pytest.approx(row[0] - row[1])
+
+
+def test_a_loss_that_rounds_to_minus_zero_reads_0_in_the_summary(qtbot):
+    # cross_entropy([1000, 0], 0) is -0.0 in float32 (PyTorch's bits too): the prose says 0.
+    doc = Document(
+        loss="cross_entropy",
+        logits=np.array([[1000.0, 0.0, -1000.0]], dtype=np.float32),
+        target=np.array([0]),
+    )
+    panel = make(qtbot, SigmoidSoftmaxPanel, AppState(doc))
+    text = panel.summary_label.text()
+    assert "CE = 0," in text and "-0" not in text

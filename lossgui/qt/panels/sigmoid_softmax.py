@@ -268,12 +268,14 @@ class SigmoidSoftmaxPanel(PanelBase):
         gap = point.abs_difference[0]
         diff_text = "exactly 0" if gap == 0 else f"{gap:.3g}"
         same = "" if ca != cb else " (a and b are the same class: pick two.)"
+        # + 0.0 turns the -0.0 PyTorch gives for a loss that rounds to 0 into 0 for the prose.
+        ce, bce = point.cross_entropy[0] + 0.0, point.bce_with_logits[0] + 0.0
         set_text(
             self.summary_label,
             f"Row {doc.row_label(row)}, classes {ca} and {cb} ({doc.dtype}): "
             f"a − b = {d:.6g}; softmax = {point.softmax_a[0]:.9g}, "
             f"sigmoid = {point.sigmoid[0]:.9g}, |difference| {diff_text}; "
-            f"CE = {point.cross_entropy[0]:.6g}, BCE with logits = "
-            f"{point.bce_with_logits[0]:.6g}. Over the sweep the probabilities agree exactly "
+            f"CE = {ce:.6g}, BCE with logits = {bce:.6g}. Over the sweep the probabilities "
+            f"agree exactly "
             f"at {same_p} of {POINTS} points, the losses at {same_loss}.{same}",
         )
