@@ -276,6 +276,5 @@ class SigmoidSoftmaxPanel(PanelBase):
             f"a − b = {d:.6g}; softmax = {point.softmax_a[0]:.9g}, "
             f"sigmoid = {point.sigmoid[0]:.9g}, |difference| {diff_text}; "
             f"CE = {ce:.6g}, BCE with logits = {bce:.6g}. Over the sweep the probabilities "
-            f"agree exactly "
-            f"at {same_p} of {POINTS} points, the losses at {same_loss}.{same}",
+            f"agree exactly at {same_p} of {POINTS} points, the losses at {same_loss}.{same}",
         )
