@@ -19,7 +19,7 @@ The per-sample table updates its values with each edit and re-sorts its rows
 once the edits pause; that re-sort is timed on its own (once per pause).
 
 Start-up: fresh ``python -c`` processes build and show the window and report
-when its first paint event arrives; median of a few runs. Target: <= 2 s.
+when its first paint event arrives (:mod:`startup_time`); median of a few runs. Target: <= 2 s.
 
 For context each figure is also given as a ratio to references measured in the
 same run on the same machine: a fixed Qt + pyqtgraph paint workload timed in
@@ -36,12 +36,13 @@ import cProfile
 import os
 import pstats
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+from startup_time import START_TARGET_S, startup_seconds
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -51,35 +52,7 @@ sys.path.insert(0, str(ROOT))
 EDIT_TARGET_MS = 16.0
 #: Steps of the Qt paint reference in each of its four blocks.
 REFERENCE_STEPS = 40
-START_TARGET_S = 2.0
 
-_CHILD = r"""
-import os, sys, time
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-sys.path.insert(0, {root!r})
-from PySide6.QtCore import QEvent, QObject
-from PySide6.QtWidgets import QApplication
-app = QApplication([])
-from lossgui.qt.main_window import MainWindow
-
-class FirstPaint(QObject):
-    def eventFilter(self, obj, event):
-        if event.type() == QEvent.Type.Paint:
-            print(time.time(), flush=True)
-            os._exit(0)
-        return False
-
-import tempfile
-# As launched (session controller, autosave claim), but never touching the user's autosave.
-bench_dir = os.path.join(tempfile.gettempdir(), "lossgui-bench")
-window = MainWindow(restore=False, session_options={{"data_dir": bench_dir}})
-watcher = FirstPaint()
-window.installEventFilter(watcher)
-window.show()
-app.exec()
-"""
-
-_IMPORT_ONLY = "import time, PySide6.QtWidgets; print(time.time(), flush=True)"
 
 
 def _ms(seconds: float) -> float:
@@ -101,19 +74,6 @@ def _stretches_ms(samples: list[float], size: int = 20) -> tuple[float, float]:
         statistics.median(samples[i : i + size]) for i in range(0, len(samples) - size + 1, size)
     ] or [statistics.median(samples)]
     return _ms(min(medians)), _ms(max(medians))
-
-
-def _spawn_seconds(code: str, runs: int) -> list[float]:
-    """Wall time from spawning ``python -c code`` to the time the child prints."""
-    out = []
-    for _ in range(runs):
-        start = time.time()
-        done = subprocess.run(
-            [sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-            check=True,
-        )
-        out.append(float(done.stdout.strip().splitlines()[-1]) - start)
-    return out
 
 
 def _quiet_qt() -> None:
@@ -445,8 +405,7 @@ def main(argv: list[str] | None = None) -> int:
         app.processEvents()
     print(f"\nreference: one core.cross_entropy on 64 x 10: {_ms(core_s):.3f} ms")
 
-    first = _spawn_seconds(_CHILD.format(root=str(ROOT)), args.runs)
-    qt_import = _spawn_seconds(_IMPORT_ONLY, args.runs)
+    first, qt_import = startup_seconds(args.runs)
     first_s, import_s = statistics.median(first), statistics.median(qt_import)
     print(f"\nstart-up to first painted window, median of {args.runs}: {first_s:.2f} s "
           f"(runs: {', '.join(f'{s:.2f}' for s in first)})  target <= {START_TARGET_S:g} s  "
