@@ -104,6 +104,11 @@ def dashed(color: str, width: float = 2.0) -> Any:
     return pen(color, width, Qt.PenStyle.DashLine)
 
 
+def coloured(text: str, colour: str) -> str:
+    """``text`` as rich text in palette colour ``colour`` (or a #rrggbb): a key in a title."""
+    return f"<span style='color: {COLORS.get(colour, colour)}'>{text}</span>"
+
+
 def brush(color: str, alpha: int = 200) -> Any:
     """A fill of palette colour ``color`` at opacity ``alpha`` (0-255) over the plot background.
 

@@ -22,8 +22,8 @@ from PySide6.QtWidgets import QDoubleSpinBox, QGridLayout, QHBoxLayout, QLabel, 
 from lossgui.core.sweeps import sigmoid_vs_softmax, two_class_at
 from lossgui.qt.label_holder import hold_label, set_text
 from lossgui.qt.panels.base import (
-    COLORS,
     PanelBase,
+    coloured,
     dashed,
     make_plot,
     marker,
@@ -46,11 +46,6 @@ ZERO_FLOOR = 1e-18
 POINTS = 401
 #: The difference plot's points: |softmax − sigmoid| and |CE − BCEWithLogits|.
 _DIFF_COLOURS = ("#D55E00", "#009E73")
-
-
-def _key(text: str, colour: str) -> str:
-    """``text`` in a curve's colour (a palette name or #rrggbb), for a plot title."""
-    return f"<span style='color: {COLORS.get(colour, colour)}'>{text}</span>"
 
 
 class SigmoidSoftmaxPanel(PanelBase):
@@ -105,19 +100,20 @@ class SigmoidSoftmaxPanel(PanelBase):
         # column of the tiled layout (220 px), a legend inside covered the curves and
         # the marker's label.
         self.prob_plot = make_plot(
-            f"p(a): {_key('softmax', 'blue')}, {_key('sigmoid', 'orange')}",
+            f"p(a): {coloured('softmax', 'blue')}, {coloured('sigmoid', 'orange')}",
             "a − b",
             "probability",
             legend=None,
         )
         self.loss_plot = make_plot(
-            f"loss: {_key('CE', 'green')}, {_key('BCE-logits', 'purple')}",
+            f"loss: {coloured('CE', 'green')}, {coloured('BCE-logits', 'purple')}",
             "a − b",
             "loss (nats)",
             legend=None,
         )
         self.diff_plot = make_plot(
-            f"|difference|: {_key('● p', _DIFF_COLOURS[0])}  {_key('▼ loss', _DIFF_COLOURS[1])}",
+            f"|difference|: {coloured('● p', _DIFF_COLOURS[0])}  "
+            f"{coloured('▼ loss', _DIFF_COLOURS[1])}",
             "a − b",
             "absolute difference",
             legend=None,

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pyqtgraph as pg
 
-from lossgui.qt.panels.base import COLORS, make_plot, pen
+from lossgui.qt.panels.base import COLORS, coloured, make_plot, pen
 from lossgui.qt.panels.data_items import Bars, Points
 from lossgui.qt.panels.spatial_binary import IMAGE_SURROUND, colour_bar, fit_bar_axis, fit_title
 from lossgui.qt.panels.spatial_data import IMAGE_TITLES
@@ -88,7 +88,7 @@ def make_score_plot() -> tuple[pg.PlotWidget, Bars, Bars]:
     # The key is in the title: a legend inside the plot sat over the bars of the
     # last class, its grey "IoU" unreadable on an orange bar.
     key = " ".join(
-        f"<span style='color: {COLORS[colour]}'>■ {name}</span>"
+        coloured(f"■ {name}", colour)
         for name, colour in (("Dice", "blue"), ("IoU", "orange"))
     )
     score_plot = make_plot(f"Overlap per class: {key}", "class", "score (0 to 1)", legend=None)
